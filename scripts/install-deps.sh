@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian 12 packages triwatch needs, only those missing.
+# Runs apt-get as root, or through sudo. Prints what it installs; silent when nothing is missing.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libcmocka-dev            # unit tests
+  libproj-dev proj-bin     # geodesics (geodesic.h) and the `geod` tool the tests compare with
+  libjansson-dev           # JSON
+  liblapacke-dev libgsl-dev # peers measured beside our own code in `make bench`
+  libyaml-dev              # scenario files
+  valgrind
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
