@@ -1,0 +1,22 @@
+/* cli.h - shared pieces of the triwatch command-line tool: strict argument parsing and the
+ * exit-code convention (0 ok, 1 runtime failure, 2 bad usage or input). */
+#ifndef TW_CLI_H
+#define TW_CLI_H
+
+#define TW_EXIT_OK 0
+#define TW_EXIT_FAIL 1
+#define TW_EXIT_USAGE 2
+
+/* Print "triwatch: <message>" to stderr; returns TW_EXIT_USAGE for `return cli_usage(...)`. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse a whole string as a finite double; 0 on success, -1 otherwise. */
+int cli_parse_double(const char *s, double *out);
+/* Parse "A,B" as two finite doubles; 0 on success, -1 otherwise. */
+int cli_parse_pair(const char *s, double *a, double *b);
+/* Parse a whole string as a non-negative integer that fits an unsigned long long. */
+int cli_parse_uint(const char *s, unsigned long long *out);
+
+int cmd_traj(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif
