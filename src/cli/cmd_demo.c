@@ -20,8 +20,10 @@ int cmd_demo(int argc, char **argv)
     return cli_usage("demo: unexpected argument '%s'", argv[i]);
   }
   /* Public facts: launched 2022-10-04 07:22 JST from near Mupyong-ni, Jagang province; apogee
-   * about 970 km, range about 4,500 km; splash about 07:44 JST, 22 minutes later. */
-  tw_traj_request req = {40.6112 * TW_DEG, 126.4257 * TW_DEG, 80.0 * TW_DEG, 970e3, 4500e3,
+   * about 970 km, range about 4,500 km; passed over Aomori Prefecture; splash about 07:44 JST,
+   * 22 minutes later. The catalogue's bearing (80 deg) is approximate: from this site a track
+   * that crosses Aomori Prefecture leaves on about 84.5 deg, which is what we fly. */
+  tw_traj_request req = {40.6112 * TW_DEG, 126.4257 * TW_DEG, 84.5 * TW_DEG, 970e3, 4500e3,
                          TW_CLASS_IRBM};
   tw_time_ns launch;
   tw_time_parse(&launch, "2022-10-03T22:22:00Z");
