@@ -36,7 +36,9 @@ typedef struct tw_aer {
 /* Geodetic -> ECEF. */
 TW_API void tw_geo_to_ecef(double r[3], const tw_geodetic *g);
 /* ECEF -> geodetic; exact to well under 1e-6 m anywhere from the centre of the Earth to beyond
- * GEO (iterative, converged in a few steps). At the poles the longitude is 0. */
+ * GEO (iterative, converged in a few steps). At the poles the longitude is 0. The foot point is
+ * the nearest point of the ellipsoid, except on the equatorial plane (latitude 0 there, also in
+ * the 43 km around the centre where the nearest point is off the equator). */
 TW_API void tw_ecef_to_geo(tw_geodetic *g, const double r[3]);
 /* Unit ellipsoid normal ("up") at a geodetic latitude/longitude. */
 TW_API void tw_geo_up(double up[3], double lat_rad, double lon_rad);
@@ -49,21 +51,27 @@ TW_API void tw_enu_to_ecef(double r[3], const double enu[3], const tw_geodetic *
 TW_API void tw_ecef_to_aer(tw_aer *aer, const double r[3], const tw_geodetic *o);
 TW_API void tw_aer_to_ecef(double r[3], const tw_aer *aer, const tw_geodetic *o);
 
-/* Earth rotation angle (rad, [0, 2 pi)) at UTC time t. */
+/* Earth rotation angle (rad, [0, 2 pi)) at UTC time t, to a few 1e-15 rad. The Earth turns
+ * once in 86400 / 1.00273781191135448 = 86164.0989 s on this angle (the stellar day); the
+ * sidereal day of 86164.0905 s is shorter by the precession of the equinox, 6.1e-7 rad a day. */
 TW_API double tw_earth_rotation_angle(tw_time_ns t);
-/* ECI <-> ECEF at time t, position and velocity (v may be NULL in and out). The velocity
- * transform includes the omega x r term. Outputs may not alias inputs. */
+/* ECI <-> ECEF at time t, position and velocity. The velocity transform includes the omega x r
+ * term (omega = TW_WGS84_OMEGA). The output velocity may be NULL (position only); a NULL input
+ * velocity with a non-NULL output is taken as zero. Outputs may not alias inputs. */
 TW_API void tw_eci_to_ecef(double r_ecef[3], double v_ecef[3], const double r_eci[3],
                            const double v_eci[3], tw_time_ns t);
 TW_API void tw_ecef_to_eci(double r_eci[3], double v_eci[3], const double r_ecef[3],
                            const double v_ecef[3], tw_time_ns t);
 
 /* Geodesic inverse problem on WGS-84 (PROJ): distance (m) and forward azimuths at both ends
- * (rad, clockwise from north) between two points given in radians. Any output may be NULL. */
+ * (rad, clockwise from north, (-pi, pi]; az2 points onward, away from point 1) between two points
+ * given in radians. Latitudes outside [-pi/2, pi/2] give NaN. Any output may be NULL.
+ * Thread-safe. */
 TW_API void tw_geodesic_inverse(double lat1_rad, double lon1_rad, double lat2_rad, double lon2_rad,
                                 double *dist_m, double *az1_rad, double *az2_rad);
-/* Geodesic direct problem: from (lat1, lon1) along azimuth az1 for dist_m, the end point (rad)
- * and forward azimuth there (any output may be NULL). */
+/* Geodesic direct problem: from (lat1, lon1) along azimuth az1 for dist_m, the end point (rad,
+ * longitude in (-pi, pi]) and forward azimuth there ((-pi, pi]). Any output may be NULL.
+ * Thread-safe. */
 TW_API void tw_geodesic_direct(double lat1_rad, double lon1_rad, double az1_rad, double dist_m,
                                double *lat2_rad, double *lon2_rad, double *az2_rad);
 

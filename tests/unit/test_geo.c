@@ -335,7 +335,8 @@ static void test_earth_rotation_angle(void **state)
   assert_true(tw_earth_rotation_angle(INT64_MAX) < 2 * TW_PI);
   /* smooth over a day boundary (where the whole-day split changes) */
   const tw_time_ns midnight = parse_time("2024-03-01T00:00:00Z");
-  double before = tw_earth_rotation_angle(midnight - 1000), after = tw_earth_rotation_angle(midnight + 1000);
+  double before = tw_earth_rotation_angle(midnight - 1000);
+  double after = tw_earth_rotation_angle(midnight + 1000);
   assert_near(angle_diff(after, before), 2000e-9 * 2 * TW_PI * 1.00273781191135448 / 86400.0,
               1e-14);
 }
@@ -466,22 +467,34 @@ static void test_geodesic_inverse_vs_geod(void **state)
           && deg_diff(az2 / TW_DEG + 180.0, want[1]) <= 1e-8))
       fail_msg("%s: ours s %.6f az1 %.12f az2+180 %.12f; geod %.6f %.12f %.12f", p->name, s,
                az1 / TW_DEG, az2 / TW_DEG + 180.0, want[2], want[0], want[1]);
+  }
+}
+
+/* Without geod: the direct problem undoes the inverse, ranges, NULL outputs. */
+static void test_geodesic_consistency(void **state)
+{
+  (void)state;
+  for (size_t i = 0; i < N_ELEMS(pairs); i++) {
+    const struct geo_pair *p = &pairs[i];
+    double s, az1, az2, lat2, lon2, az2d;
+    tw_geodesic_inverse(p->lat1 * TW_DEG, p->lon1 * TW_DEG, p->lat2 * TW_DEG, p->lon2 * TW_DEG,
+                        &s, &az1, &az2);
+    assert_true(s > 0 && s < 20004e3);
     assert_true(az1 > -TW_PI && az1 <= TW_PI);
     assert_true(az2 > -TW_PI && az2 <= TW_PI);
-
-    /* and back with the direct problem */
-    double lat2, lon2, az2d;
     tw_geodesic_direct(p->lat1 * TW_DEG, p->lon1 * TW_DEG, az1, s, &lat2, &lon2, &az2d);
     assert_near(lat2, p->lat2 * TW_DEG, 1e-12);
     if (fabs(p->lat2) < 90)
       assert_near(angle_diff(lon2, p->lon2 * TW_DEG), 0.0, 1e-12);
+    assert_true(lon2 > -TW_PI && lon2 <= TW_PI);
     assert_near(angle_diff(az2d, az2), 0.0, 1e-10);
   }
-  /* every output may be NULL */
+  /* a quarter meridian, 10001965.729 m on WGS-84 */
   double s = 0;
+  tw_geodesic_inverse(0.0, 0.3, TW_PI / 2, 0.3, &s, NULL, NULL);
+  assert_near(s, 10001965.729, 1e-3);
+  /* every output may be NULL */
   tw_geodesic_inverse(0.1, 0.2, 0.3, 0.4, NULL, NULL, NULL);
-  tw_geodesic_inverse(0.1, 0.2, 0.3, 0.4, &s, NULL, NULL);
-  assert_true(s > 0);
   tw_geodesic_direct(0.1, 0.2, 0.3, 1e6, NULL, NULL, NULL);
 }
 
@@ -541,6 +554,7 @@ int main(void)
     cmocka_unit_test(test_aer),
     cmocka_unit_test(test_earth_rotation_angle),
     cmocka_unit_test(test_eci_ecef),
+    cmocka_unit_test(test_geodesic_consistency),
     cmocka_unit_test(test_geodesic_inverse_vs_geod),
     cmocka_unit_test(test_geodesic_direct_vs_geod),
   };
