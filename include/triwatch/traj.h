@@ -24,7 +24,8 @@ enum tw_traj_event_kind {
   TW_TEV_EXO,        /* climbs through 100 km */
   TW_TEV_APOGEE,
   TW_TEV_REENTRY,    /* descends through 100 km */
-  TW_TEV_IMPACT
+  TW_TEV_IMPACT,
+  TW_TEV_RELEASE     /* a coasting object (spent stage) starts its own flight */
 };
 
 typedef struct tw_traj_state {
@@ -77,6 +78,14 @@ typedef struct tw_traj {
  * TW_EINVAL for a bad plan; TW_ENOMEM; or an integrator error. out is zeroed on error. */
 TW_API int tw_traj_fly(tw_traj *out, const tw_rocket *rk, const tw_geodetic *site,
                        const tw_boost_plan *plan, double sample_dt_s);
+
+/* Fly an unpowered object (a spent stage, a re-entry vehicle) from (r, v) in ECEF at t0_s to
+ * impact, with drag of ballistic coefficient beta_kg_m2 (0: none). Times stay on the caller's
+ * clock (t0_s is not reset to 0); samples fall on multiples of sample_dt_s after t0_s's first
+ * sample at t0_s. rocket is NULL, cls TW_CLASS_AUTO, site the point under the release. Returns as
+ * tw_traj_fly (TW_ESTEPS if it does not come down within a day). */
+TW_API int tw_traj_coast(tw_traj *out, double t0_s, const double r[3], const double v[3],
+                         double beta_kg_m2, double sample_dt_s);
 
 /* Find the boost plan that flies req to within 1e-6 of its apogee and range and 1e-5 rad of its
  * bearing, and fly it (as tw_traj_fly). Returns 0; TW_EINVAL for an invalid request;

@@ -389,6 +389,79 @@ fail:
   return rc;
 }
 
+int tw_traj_coast(tw_traj *out, double t0_s, const double r[3], const double v[3],
+                  double beta_kg_m2, double sample_dt_s)
+{
+  if (!out || !r || !v || !isfinite(t0_s) || !(beta_kg_m2 >= 0.0))
+    return TW_EINVAL;
+  memset(out, 0, sizeof *out);
+  out->sample_dt_s = sample_dt_s > 0.0 ? sample_dt_s : 0.0;
+  out->n_flights = 1;
+  tw_ecef_to_geo(&out->site, r);
+  out->site.h_m = 0.0;
+
+  flight f = {0};
+  f.out = out;
+  f.keep_states = sample_dt_s > 0.0;
+  f.apogee_m = -1e9;
+  f.stage = -1;
+  double y[6] = {r[0], r[1], r[2], v[0], v[1], v[2]};
+  add_event(&f, TW_TEV_RELEASE, t0_s, y, -1);
+  f.apogee_m = ev_height(t0_s, y, NULL); /* released falling: the release is the highest point */
+  f.apogee_t = t0_s;
+  memcpy(f.apogee_y, y, sizeof y);
+  int rc = 0;
+  if (f.keep_states) {
+    if (push_state(&f, t0_s, y) < 0)
+      goto oom;
+    f.next_sample_s = (floor(t0_s / sample_dt_s) + 1.0) * sample_dt_s;
+  }
+  tw_dynamics coast = {TW_FRAME_ECEF, TW_GRAVITY_J4, beta_kg_m2};
+  tw_ode_opts opts = {1e-10, 1e-4, 0.0, 0.0, 1e-7, 200000};
+  tw_ode_event ev[3] = {
+    {ev_height, NULL, &f, -1, 1},
+    {ev_edge, on_edge, &f, 0, 0},
+    {ev_climb, on_apogee, &f, -1, 0},
+  };
+  tw_ode_result res;
+  if (ev_height(t0_s, y, NULL) <= 0.0) {
+    rc = TW_EINVAL; /* released underground */
+    goto fail;
+  }
+  rc = tw_ode_integrate(tw_dynamics_rhs, &coast, 6, t0_s, y, t0_s + 86400.0, &opts, ev, 3, observe,
+                        &f, &res);
+  if (rc < 0)
+    goto fail;
+  if (f.oom)
+    goto oom;
+  if (res.event != 0) {
+    rc = TW_ESTEPS;
+    goto fail;
+  }
+  if (f.apogee_t > t0_s)
+    insert_apogee(&f);
+  add_event(&f, TW_TEV_IMPACT, res.t, y, -1);
+  if (f.keep_states && out->states[out->n_states - 1].t_s < res.t - 1e-9 && push_state(&f, res.t, y) < 0)
+    goto oom;
+  tw_geodetic imp;
+  tw_ecef_to_geo(&imp, y);
+  out->flight_time_s = res.t;
+  out->impact_lat_rad = imp.lat_rad;
+  out->impact_lon_rad = imp.lon_rad;
+  tw_geodesic_inverse(out->site.lat_rad, out->site.lon_rad, imp.lat_rad, imp.lon_rad,
+                      &out->range_m, &out->bearing_rad, NULL);
+  out->bearing_rad = tw_wrap_2pi(out->bearing_rad);
+  out->apogee_m = f.apogee_m;
+  out->apogee_time_s = f.apogee_t;
+  out->max_speed_mps = f.max_speed;
+  return 0;
+oom:
+  rc = TW_ENOMEM;
+fail:
+  tw_traj_free(out);
+  return rc;
+}
+
 int tw_traj_fly(tw_traj *out, const tw_rocket *rk, const tw_geodetic *site,
                 const tw_boost_plan *plan, double sample_dt_s)
 {
@@ -849,6 +922,7 @@ const char *tw_traj_event_name(enum tw_traj_event_kind k)
   case TW_TEV_APOGEE: return "apogee";
   case TW_TEV_REENTRY: return "re-entry";
   case TW_TEV_IMPACT: return "impact";
+  case TW_TEV_RELEASE: return "release";
   }
   return "?";
 }
