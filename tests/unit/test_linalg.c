@@ -537,6 +537,21 @@ static void test_products(void **state)
     tw_mat_transpose(c, a, r, m);
     assert_memory_equal(c, at, sizeof(double) * (size_t)(r * m));
   }
+
+  /* An empty inner dimension is a zero product, not untouched memory. */
+  double a[4] = {1, 2, 3, 4}, c[4];
+  fill_sentinel(c, 4);
+  tw_mat_mul(c, a, a, 2, 0, 2);
+  for (int i = 0; i < 4; i++)
+    assert_true(c[i] == 0.0);
+  fill_sentinel(c, 4);
+  tw_mat_mul_at(c, a, a, 0, 2, 2);
+  for (int i = 0; i < 4; i++)
+    assert_true(c[i] == 0.0);
+  fill_sentinel(c, 4);
+  tw_mat_sandwich(c, a, a, 2, 0);
+  for (int i = 0; i < 4; i++)
+    assert_true(c[i] == 0.0);
 }
 
 static void test_small_helpers(void **state)
