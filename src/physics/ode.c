@@ -77,7 +77,8 @@ static double err_norm(int n, const double *y, const stage *s, double h, double 
   for (int i = 0; i < n; i++) {
     double e = h * (E1 * k[0][i] + E3 * k[2][i] + E4 * k[3][i] + E5 * k[4][i] + E6 * k[5][i] +
                     E7 * k[6][i]);
-    double sc = atol + rtol * fmax(fabs(y[i]), fabs(s->y5[i]));
+    double ay = fabs(y[i]), ay5 = fabs(s->y5[i]);
+    double sc = atol + rtol * (ay > ay5 ? ay : ay5); /* not fmax: a libm call on the hot path */
     sum += (e / sc) * (e / sc);
   }
   return sqrt(sum / n);
@@ -230,14 +231,18 @@ int tw_ode_integrate(tw_ode_fn f, void *ctx, int n, double t0, double *y, double
       rc = TW_ESTEPS;
       goto out;
     }
-    int final = 0;
-    if (h >= fabs(t_end - t)) {
-      h = fabs(t_end - t);
-      final = 1;
-    }
-    if (h < 1e-12 * fmax(1.0, fabs(t))) {
+    /* Negated so that a NaN step (initial_step's answer when f(t0, y0) is NaN) ends here too. */
+    if (!(h >= 1e-12 * fmax(1.0, fabs(t)))) {
       rc = TW_ESTEPS; /* step size underflow: the problem is stiff or singular here */
       goto out;
+    }
+    /* Steps that do not add up exactly to t_end (hmax = 0.1 over [0, 1] ends at
+     * 0.9999999999999999) would leave a sliver below the underflow limit: take it in this step. */
+    int final = 0;
+    double rest = fabs(t_end - t);
+    if (!(rest - h > 1e-12 * fmax(1.0, fabs(t_end)))) {
+      h = rest;
+      final = 1;
     }
     double hs = dir * h;
     if ((rc = dp_step(f, ctx, n, t, y, hs, &s, &r.nfev)) < 0)
@@ -252,7 +257,8 @@ int tw_ode_integrate(tw_ode_fn f, void *ctx, int n, double t0, double *y, double
     }
     r.steps++;
     tw_ode_dense d;
-    make_dense(&d, n, t, y, hs, &s);
+    if (observer || n_events > 0) /* the interpolant costs a pass over k: build it when used */
+      make_dense(&d, n, t, y, hs, &s);
     double t_new = final ? t_end : t + hs;
 
     /* events within this step, in time order */
