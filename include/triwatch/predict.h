@@ -66,4 +66,14 @@ TW_API int tw_predict_impact(tw_ground_ellipse *out, double t_s, const double x[
 TW_API int tw_predict_launch(tw_ground_ellipse *out, double t_s, const double x[9],
                              const double P[81], double max_back_s);
 
+/* Launch point of a gravity-turn boost: x = [r (3), v (3), a_t, a_n, unused] is the tracker's
+ * state (thrust a_t along the velocity and a_n normal to it in the vertical plane), P its 9x9
+ * covariance. Flown backward with the thrust following the velocity (a gravity turn seen in
+ * reverse) and its magnitude falling as the rocket equation says at constant mass flow:
+ * a(t) = a_now k / (k + (t_now - t)), k = exhaust_mps / a_now (2,500-3,000 m/s for the rockets in
+ * question). Same outputs and returns as tw_predict_launch; TW_EUNREACH also when a sigma point
+ * has no thrust (the state is not under power). */
+TW_API int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9],
+                                  const double P[81], double exhaust_mps, double max_back_s);
+
 #endif

@@ -64,24 +64,54 @@ static double ev_climb(double t, const double *y, void *ctx)
   return (n[0] * y[3] + n[1] * y[4] + n[2] * y[5]) / nn;
 }
 
+/* Speed above 20 m/s: a rocket this slow left its pad a second or so earlier, a few metres
+ * below; going further back the thrust direction along the velocity is undefined. */
+static double ev_slow(double t, const double *y, void *ctx)
+{
+  (void)t;
+  (void)ctx;
+  return tw_v3_norm(y + 3) - 20.0;
+}
+
 /* Backward boost model: ECEF J2-J4 gravity, Coriolis and centrifugal terms, no drag (the
  * tracker's a already holds whatever non-gravitational acceleration it saw), plus a. */
 typedef struct boost_model {
   tw_dynamics grav;
-  double a[3];
+  double a[3];     /* constant thrust (turn == 0) */
+  int turn;        /* 1: thrust a_t along the velocity and a_n normal to it (gravity turn) */
+  double at, an;   /* thrust now, along and normal to the velocity, m/s^2 */
+  double k_s;      /* exhaust speed / thrust now: time to burn the whole mass at this rate */
 } boost_model;
 
 static int boost_rhs(double t, const double *y, double *dydt, void *ctx)
 {
-  (void)t;
   const boost_model *m = ctx;
   dydt[0] = y[3];
   dydt[1] = y[4];
   dydt[2] = y[5];
   tw_dynamics_accel(dydt + 3, &m->grav, y, y + 3);
-  dydt[3] += m->a[0];
-  dydt[4] += m->a[1];
-  dydt[5] += m->a[2];
+  if (!m->turn) {
+    dydt[3] += m->a[0];
+    dydt[4] += m->a[1];
+    dydt[5] += m->a[2];
+    return 0;
+  }
+  /* rocket equation at constant mass flow: a(t) = v_e / (t_b - t), so going back by -t the
+   * thrust acceleration is a_now k / (k - t), t <= 0 */
+  double scale = m->k_s / (m->k_s - t);
+  double rn = tw_v3_norm(y), vn = tw_v3_norm(y + 3), u[3] = {y[0] / rn, y[1] / rn, y[2] / rn};
+  if (vn < 1.0) { /* at rest on the pad: thrust straight up */
+    double a = scale * hypot(m->at, m->an);
+    for (int i = 0; i < 3; i++)
+      dydt[3 + i] += a * u[i];
+    return 0;
+  }
+  double vh[3] = {y[3] / vn, y[4] / vn, y[5] / vn}, d = tw_v3_dot(u, vh), w[3];
+  for (int i = 0; i < 3; i++)
+    w[i] = u[i] - d * vh[i];
+  double wn = tw_v3_norm(w);
+  for (int i = 0; i < 3; i++)
+    dydt[3 + i] += scale * (m->at * vh[i] + (wn > 1e-9 ? m->an * w[i] / wn : 0.0));
   return 0;
 }
 
@@ -146,15 +176,17 @@ static int back_to_launch(boost_model *m, double y[6], double span_s, double *dt
 {
   const tw_ode_opts opts = {RTOL, ATOL, 0.0, 0.0, EVENT_TOL_S, MAX_STEPS};
   ground_mark mark = {0, 0.0, {0, 0, 0}};
-  tw_ode_event ev[2] = {
+  tw_ode_event ev[3] = {
     {ev_climb, NULL, NULL, -1, 1},
     {ev_height, on_ground, &mark, -1, 0},
+    {ev_slow, NULL, NULL, -1, 1}, /* gravity turn: at walking pace the rocket is on its pad */
   };
   tw_ode_result res;
-  int rc = tw_ode_integrate(boost_rhs, m, 6, 0.0, y, -span_s, &opts, ev, 2, NULL, NULL, &res);
+  int rc = tw_ode_integrate(boost_rhs, m, 6, 0.0, y, -span_s, &opts, ev, m->turn ? 3 : 2, NULL,
+                            NULL, &res);
   if (rc < 0)
     return rc;
-  if (res.event == 0) {
+  if (res.event == 0 || res.event == 2) {
     tw_geodetic g;
     tw_ecef_to_geo(&g, y);
     g.h_m = 0.0;
@@ -304,7 +336,36 @@ int tw_predict_launch(tw_ground_ellipse *out, double t_s, const double x[9], con
   double r_g[NPTS_MAX][3], dt[NPTS_MAX];
   for (int i = 0; i < 18; i++) {
     const double *xi = X + i * 9;
-    boost_model m = {{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {xi[6], xi[7], xi[8]}};
+    boost_model m = {{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {xi[6], xi[7], xi[8]}, 0, 0, 0, 0};
+    double y[6];
+    memcpy(y, xi, sizeof y);
+    if ((rc = back_to_launch(&m, y, max_back_s, &dt[i])) < 0)
+      return rc;
+    memcpy(r_g[i], y, sizeof r_g[i]);
+  }
+  summarize(out, t_s, (const double(*)[3])r_g, dt, 18);
+  return 0;
+}
+
+int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9],
+                           const double P[81], double exhaust_mps, double max_back_s)
+{
+  if (!out || !x || !P || !isfinite(t_s) || !all_finite(x, 9) || !all_finite(P, 81) ||
+      !(max_back_s > 0.0) || !isfinite(max_back_s) || !(exhaust_mps > 0.0) ||
+      !isfinite(exhaust_mps))
+    return TW_EINVAL;
+  double X[2 * 9 * 9];
+  int rc = cubature_points(X, x, P, 9);
+  if (rc < 0)
+    return rc;
+  double r_g[NPTS_MAX][3], dt[NPTS_MAX];
+  for (int i = 0; i < 18; i++) {
+    const double *xi = X + i * 9;
+    double a = hypot(xi[6], xi[7]);
+    if (!(a > 0.5)) /* no thrust to speak of: this hypothesis is not under power */
+      return TW_EUNREACH;
+    boost_model m = {{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {0, 0, 0}, 1, xi[6], xi[7],
+                     exhaust_mps / a};
     double y[6];
     memcpy(y, xi, sizeof y);
     if ((rc = back_to_launch(&m, y, max_back_s, &dt[i])) < 0)
