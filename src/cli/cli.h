@@ -3,6 +3,8 @@
 #ifndef TW_CLI_H
 #define TW_CLI_H
 
+#include <stdio.h>
+
 #define TW_EXIT_OK 0
 #define TW_EXIT_FAIL 1
 #define TW_EXIT_USAGE 2
@@ -18,5 +20,11 @@ int cli_parse_uint(const char *s, unsigned long long *out);
 
 int cmd_traj(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+struct tw_sim;
+/* Print each sensor's first detection of each launch (used by sim and demo). */
+void print_first_detections(FILE *f, const struct tw_sim *sim);
 
 #endif

@@ -14,6 +14,8 @@ static const struct command {
   const char *summary;
 } g_commands[] = {
   {"traj", cmd_traj, "solve and fly a missile trajectory for a site, bearing, apogee and range"},
+  {"sim", cmd_sim, "simulate a scenario: true flights and every sensor's reports (JSON lines)"},
+  {"eval", cmd_eval, "track a scenario with one nation's sensors (or all) and score it"},
   {"demo", cmd_demo, "the main job: the 2022-10-04 Hwasong-12 flight over Aomori, as a timeline"},
 };
 

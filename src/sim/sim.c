@@ -13,10 +13,12 @@
 #include <jansson.h>
 
 #include "triwatch/error.h"
+#include "triwatch/linalg.h"
 #include "triwatch/rng.h"
 #include "triwatch/sim.h"
 
-#define STAGE_SEPARATION_MPS 2.0 /* a spent stage falls behind the missile at separation */
+#define STAGE_BACK_MPS 8.0 /* a spent stage separates from the missile: 8 m/s back */
+#define STAGE_SIDE_MPS 6.0 /* and 6 m/s to the side (10 m/s in all; notional) */
 
 typedef struct meas_buf {
   tw_meas *a;
@@ -86,9 +88,15 @@ static int make_objects(tw_sim *sim, double dt_s, char *err, size_t err_len)
         continue;
       int stage = (ev->kind == TW_TEV_STAGING) ? ev->stage : n_sep;
       n_sep++;
-      double v[3], speed = sqrt(ev->v[0] * ev->v[0] + ev->v[1] * ev->v[1] + ev->v[2] * ev->v[2]);
+      /* pushed back and to the side (springs, retro-rockets): behind the missile and off its
+       * line, as the radars then see it */
+      double v[3], side[3], speed = sqrt(ev->v[0] * ev->v[0] + ev->v[1] * ev->v[1] +
+                                        ev->v[2] * ev->v[2]);
+      tw_v3_cross(side, ev->v, ev->r);
+      double sn = tw_v3_norm(side);
       for (int k = 0; k < 3; k++)
-        v[k] = ev->v[k] * (1.0 - STAGE_SEPARATION_MPS / fmax(speed, 1.0));
+        v[k] = ev->v[k] * (1.0 - STAGE_BACK_MPS / fmax(speed, 1.0)) +
+               (sn > 0.0 ? STAGE_SIDE_MPS * side[k] / sn : 0.0);
       tw_sim_object *s = &sim->obj[sim->n_objects];
       rc = tw_traj_coast(&s->traj, ev->t_s, ev->r, v, mt->rocket->stage[stage].beta_kg_m2, dt_s);
       if (rc < 0) {
