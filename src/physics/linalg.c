@@ -190,13 +190,11 @@ static void zero(double *a, ptrdiff_t count)
     a[i] = 0.0;
 }
 
-void tw_mat_mul(double *restrict c, const double *restrict a, const double *restrict b, int r,
-                int m, int n)
+static inline __attribute__((always_inline)) void mul_n(double *restrict c,
+                                                        const double *restrict a,
+                                                        const double *restrict b, int r, int m,
+                                                        int n)
 {
-  if (m < 1) {
-    zero(c, (ptrdiff_t)r * n);
-    return;
-  }
   for (int i = 0; i < r; i++) {
     double *ci = c + (ptrdiff_t)i * n;
     const double *ai = a + (ptrdiff_t)i * m;
@@ -209,6 +207,25 @@ void tw_mat_mul(double *restrict c, const double *restrict a, const double *rest
         ci[j] += aik * bk[j];
     }
   }
+}
+
+void tw_mat_mul(double *restrict c, const double *restrict a, const double *restrict b, int r,
+                int m, int n)
+{
+  if (m < 1) {
+    zero(c, (ptrdiff_t)r * n);
+    return;
+  }
+  if (r == 9 && m == 9 && n == 9) /* constant sizes of the hot path: unrolled copies */
+    mul_n(c, a, b, 9, 9, 9);
+  else if (r == 6 && m == 3 && n == 6)
+    mul_n(c, a, b, 6, 3, 6);
+  else if (r == 3 && m == 6 && n == 3)
+    mul_n(c, a, b, 3, 6, 3);
+  else if (r == 9 && m == 3 && n == 9)
+    mul_n(c, a, b, 9, 3, 9);
+  else
+    mul_n(c, a, b, r, m, n);
 }
 
 void tw_mat_mul_bt(double *restrict c, const double *restrict a, const double *restrict b, int r,
@@ -265,20 +282,14 @@ void tw_mat_axpy(double *c, const double *a, double s, const double *b, int r, i
 
 /* One row of a P at a time, so the scratch is a single row whatever m is; only j <= i is
  * computed and mirrored, which is what makes s exactly symmetric. */
-void tw_mat_sandwich(double *restrict s, const double *restrict a, const double *restrict p, int m,
-                     int n)
+/* The body, inlined into constant-size copies below: with m and n known the compiler unrolls
+ * the loops (the estimation hot path uses 9 x 9, 6 x 6 and 3 x 9). */
+static inline __attribute__((always_inline)) void sandwich_n(double *restrict s,
+                                                             const double *restrict a,
+                                                             const double *restrict p, int m,
+                                                             int n)
 {
   double t[TW_LINALG_MAX];
-  assert(n <= TW_LINALG_MAX && "tw_mat_sandwich: n > TW_LINALG_MAX");
-  if (n > TW_LINALG_MAX) { /* without asserts: fail visibly rather than overrun t */
-    for (ptrdiff_t i = 0; i < (ptrdiff_t)m * m; i++)
-      s[i] = NAN;
-    return;
-  }
-  if (n < 1) {
-    zero(s, (ptrdiff_t)m * m);
-    return;
-  }
   for (int i = 0; i < m; i++) {
     const double *ai = a + (ptrdiff_t)i * n;
     for (int l = 0; l < n; l++)
@@ -298,6 +309,33 @@ void tw_mat_sandwich(double *restrict s, const double *restrict a, const double 
       s[(ptrdiff_t)j * m + i] = v;
     }
   }
+}
+
+void tw_mat_sandwich(double *restrict s, const double *restrict a, const double *restrict p, int m,
+                     int n)
+{
+  assert(n <= TW_LINALG_MAX && "tw_mat_sandwich: n > TW_LINALG_MAX");
+  if (n > TW_LINALG_MAX) { /* without asserts: fail visibly rather than overrun */
+    for (ptrdiff_t i = 0; i < (ptrdiff_t)m * m; i++)
+      s[i] = NAN;
+    return;
+  }
+  if (n < 1) {
+    zero(s, (ptrdiff_t)m * m);
+    return;
+  }
+  if (m == 9 && n == 9)
+    sandwich_n(s, a, p, 9, 9);
+  else if (m == 6 && n == 6)
+    sandwich_n(s, a, p, 6, 6);
+  else if (m == 3 && n == 9)
+    sandwich_n(s, a, p, 3, 9);
+  else if (m == 3 && n == 6)
+    sandwich_n(s, a, p, 3, 6);
+  else if (m == 6 && n == 3)
+    sandwich_n(s, a, p, 6, 3);
+  else
+    sandwich_n(s, a, p, m, n);
 }
 
 void tw_mat_symmetrize(double *a, int n)

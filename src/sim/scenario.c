@@ -457,7 +457,7 @@ static void range_text(char *buf, size_t size, const range *r)
 static int read_in(ctx *c, const yaml_node_t *n, const range *r, double *out)
 {
   char what[96];
-  double v;
+  double v = 0.0; /* set by the read; gcc at -O2 cannot see it */
   range_text(what, sizeof what, r);
   int rc = read_number(c, n, what, &v);
   if (rc)
@@ -878,7 +878,7 @@ static int op_add(ctx *c, const yaml_node_t *n, tw_scenario *s)
       return missing(c, n, k_sensor_keys[k_required[i].key], k_required[i].what);
 
   tw_sensor t;
-  enum tw_sensor_kind kind;
+  enum tw_sensor_kind kind = TW_SENSOR_RADAR; /* set by read_kind; gcc cannot see it */
   path_key(c, "kind");
   if ((rc = read_kind(c, v[SK_KIND], &kind)))
     return rc;

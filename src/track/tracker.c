@@ -58,6 +58,13 @@ typedef struct ir_seed {
   double u[3];
 } ir_seed;
 
+/* A report's coarse position for the cheap proximity test: radar reports as points with a
+ * radius covering their noise; infrared lines of sight are tested against every track. */
+typedef struct rpt_t {
+  double p[3], rad;
+  int i;
+} rpt_t;
+
 struct tw_tracker {
   tw_tracker_config cfg;
   int n_sensors;
@@ -84,6 +91,12 @@ struct tw_tracker {
   double dup_gate;  /* chi-square(6) under which two tracks are one */
   tw_meas *group; /* the current group's valid reports */
   size_t cap_group;
+  rpt_t *rpts;    /* the group's radar reports as points, sorted by x */
+  size_t cap_rpts;
+  int (*pairs)[2]; /* (track, report) pairs near enough for the full gate */
+  size_t n_pairs, cap_pairs;
+  int *col_of;    /* track -> its column in the cost matrix */
+  unsigned char *flag;
 };
 
 void tw_tracker_config_default(tw_tracker_config *c)
@@ -154,6 +167,10 @@ void tw_tracker_free(tw_tracker *t)
   free(t->cand);
   free(t->work);
   free(t->group);
+  free(t->rpts);
+  free(t->pairs);
+  free(t->col_of);
+  free(t->flag);
   free(t);
 }
 
@@ -493,10 +510,13 @@ static int ensure_scratch(tw_tracker *t, int rows, int cols)
   if (!r)
     return TW_ENOMEM;
   t->row_to_col = r;
-  int *cd = realloc(t->cand, (size_t)(t->cfg.max_tracks) * sizeof *cd);
-  if (!cd)
-    return TW_ENOMEM;
-  t->cand = cd;
+  if (!t->cand) { /* per-track arrays, sized once for the capacity */
+    t->cand = malloc((size_t)t->cfg.max_tracks * sizeof *t->cand);
+    t->col_of = malloc((size_t)t->cfg.max_tracks * sizeof *t->col_of);
+    t->flag = malloc((size_t)t->cfg.max_tracks);
+    if (!t->cand || !t->col_of || !t->flag)
+      return TW_ENOMEM;
+  }
   size_t ws = tw_assign_workspace(rows, cols);
   if (ws > t->work_size) {
     void *w = realloc(t->work, ws);
@@ -508,27 +528,98 @@ static int ensure_scratch(tw_tracker *t, int rows, int cols)
   return 0;
 }
 
-/* Is the (linearly extrapolated) track near report m? A cheap test before the full prediction. */
-static int coarse_near(const tw_tracker *t, const trk *k, const tw_meas *m, double dt)
+static int by_x(const void *a, const void *b)
 {
-  double p[3];
+  double x = ((const rpt_t *)a)->p[0], y = ((const rpt_t *)b)->p[0];
+  return (x > y) - (x < y);
+}
+
+/* Linear extrapolation of a track and how far its report may be from it before the full test. */
+static double coarse_reach(const trk *k, double dt, double p[3])
+{
   for (int i = 0; i < 3; i++)
     p[i] = k->pub.x[i] + k->pub.x[3 + i] * dt;
   double sig = sqrt(k->pub.P[0] + k->pub.P[10] + k->pub.P[20]);
-  double lim = COARSE_MIN_M + 10.0 * sig + 50.0 * dt * dt;
+  return COARSE_MIN_M + 10.0 * sig + 50.0 * dt * dt;
+}
+
+static int near_ray(const tw_tracker *t, const double p[3], double lim, const tw_meas *m)
+{
   const tw_site *s = &t->sites[m->sensor];
-  if (t->sensors[m->sensor].kind == TW_SENSOR_IR) {
-    double u[3], d[3] = {p[0] - s->r[0], p[1] - s->r[1], p[2] - s->r[2]};
-    tw__los_unit(u, m->z[0], m->z[1]);
-    double along = tw_v3_dot(d, u), off2 = tw_v3_dot(d, d) - along * along;
-    return along > 0.0 && off2 < lim * lim * 25.0;
+  double u[3], d[3] = {p[0] - s->r[0], p[1] - s->r[1], p[2] - s->r[2]};
+  tw__los_unit(u, m->z[0], m->z[1]);
+  double along = tw_v3_dot(d, u), off2 = tw_v3_dot(d, d) - along * along;
+  return along > 0.0 && off2 < 25.0 * lim * lim;
+}
+
+static int add_pair(tw_tracker *t, int track, int meas)
+{
+  if (t->n_pairs == t->cap_pairs) {
+    size_t cap = t->cap_pairs ? 2 * t->cap_pairs : 1024;
+    int(*p)[2] = realloc(t->pairs, cap * sizeof *p);
+    if (!p)
+      return TW_ENOMEM;
+    t->pairs = p;
+    t->cap_pairs = cap;
   }
-  double q[3], R[9];
-  tw__radar_point(q, R, m->z, m->sigma, s);
-  double d2 = (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) +
-              (p[2] - q[2]) * (p[2] - q[2]);
-  double lim2 = lim + 5.0 * sqrt(R[0] + R[4] + R[8]);
-  return d2 < lim2 * lim2;
+  t->pairs[t->n_pairs][0] = track;
+  t->pairs[t->n_pairs][1] = meas;
+  t->n_pairs++;
+  return 0;
+}
+
+/* Pairs (track, report) close enough for the full gate, found through reports sorted by x. */
+static int coarse_pairs(tw_tracker *t, const tw_meas *m, int n, double t_s)
+{
+  int ir = t->sensors[m[0].sensor].kind == TW_SENSOR_IR;
+  t->n_pairs = 0;
+  if (!ir && (size_t)n > t->cap_rpts) {
+    rpt_t *r = realloc(t->rpts, (size_t)n * sizeof *r);
+    if (!r)
+      return TW_ENOMEM;
+    t->rpts = r;
+    t->cap_rpts = (size_t)n;
+  }
+  double max_rad = 0.0;
+  if (!ir) {
+    for (int i = 0; i < n; i++) {
+      double R[9];
+      tw__radar_point(t->rpts[i].p, R, m[i].z, m[i].sigma, &t->sites[m[i].sensor]);
+      t->rpts[i].rad = 5.0 * sqrt(R[0] + R[4] + R[8]);
+      t->rpts[i].i = i;
+      if (t->rpts[i].rad > max_rad)
+        max_rad = t->rpts[i].rad;
+    }
+    qsort(t->rpts, (size_t)n, sizeof *t->rpts, by_x);
+  }
+  for (int k = 0; k < t->n_tracks; k++) {
+    trk *tk = &t->tracks[k];
+    if (tk->dead || tk->pub.t_s > t_s + 1e-9)
+      continue;
+    double p[3], lim = coarse_reach(tk, t_s - tk->pub.t_s, p);
+    if (ir) {
+      for (int i = 0; i < n; i++)
+        if (near_ray(t, p, lim, &m[i]) && add_pair(t, k, i) < 0)
+          return TW_ENOMEM;
+      continue;
+    }
+    double lo = p[0] - lim - max_rad, hi = p[0] + lim + max_rad;
+    int a = 0, b = n; /* first report with x >= lo */
+    while (a < b) {
+      int mid = (a + b) / 2;
+      if (t->rpts[mid].p[0] < lo)
+        a = mid + 1;
+      else
+        b = mid;
+    }
+    for (int j = a; j < n && t->rpts[j].p[0] <= hi; j++) {
+      const rpt_t *r = &t->rpts[j];
+      double dx = p[0] - r->p[0], dy = p[1] - r->p[1], dz = p[2] - r->p[2], l = lim + r->rad;
+      if (dx * dx + dy * dy + dz * dz < l * l && add_pair(t, k, r->i) < 0)
+        return TW_ENOMEM;
+    }
+  }
+  return 0;
 }
 
 static int process_group(tw_tracker *t, const tw_meas *m, int n)
@@ -540,38 +631,29 @@ static int process_group(tw_tracker *t, const tw_meas *m, int n)
     t->last_t = t_s;
 
   int rc = ensure_scratch(t, n, t->n_tracks);
-  if (rc < 0)
+  if (rc < 0 || (rc = coarse_pairs(t, m, n, t_s)) < 0)
     return rc;
-  /* candidate tracks: at or before this time, near at least one report */
+  /* candidate tracks (columns): those in a pair, in track order */
   int nc = 0;
-  for (int k = 0; k < t->n_tracks; k++) {
-    trk *tk = &t->tracks[k];
-    if (tk->dead || tk->pub.t_s > t_s + 1e-9)
-      continue;
-    double dt = t_s - tk->pub.t_s;
-    for (int i = 0; i < n; i++)
-      if (coarse_near(t, tk, &m[i], dt)) {
-        t->cand[nc++] = k;
-        break;
-      }
-  }
-  /* gates and costs: rows are reports, columns candidate tracks */
-  for (int c = 0; c < nc; c++)
-    imm_predict(&t->tracks[t->cand[c]], t_s);
-  for (int i = 0; i < n; i++) {
-    double R[16];
-    meas_R(&m[i], R);
-    int kind = t->sensors[m[i].sensor].kind == TW_SENSOR_IR;
-    for (int c = 0; c < nc; c++) {
-      const trk *tk = &t->tracks[t->cand[c]];
-      double zhat[4], H[4 * TW_MX], y[4], d2;
-      predict_z(t, m[i].sensor, tk->cx, zhat, H, m[i].n_z);
-      tw__innovation(y, m[i].z, zhat, m[i].n_z, kind);
-      double cost = TW_ASSIGN_FORBIDDEN;
-      if (tw_kf_gate(&d2, NULL, tk->cP, y, H, R, TW_MX, m[i].n_z) == 0 && d2 <= t->gate[m[i].n_z])
-        cost = d2;
-      t->cost[(size_t)i * (size_t)nc + (size_t)c] = cost;
+  for (size_t q = 0; q < t->n_pairs; q++) {
+    int k = t->pairs[q][0];
+    if (nc == 0 || t->cand[nc - 1] != k) {
+      t->cand[nc] = k;
+      t->col_of[k] = nc++;
+      imm_predict(&t->tracks[k], t_s);
     }
+  }
+  for (size_t q = 0; q < (size_t)n * (size_t)nc; q++)
+    t->cost[q] = TW_ASSIGN_FORBIDDEN;
+  for (size_t q = 0; q < t->n_pairs; q++) {
+    int k = t->pairs[q][0], i = t->pairs[q][1], c = t->col_of[k];
+    const trk *tk = &t->tracks[k];
+    double R[16], zhat[4], H[4 * TW_MX], y[4], d2;
+    meas_R(&m[i], R);
+    predict_z(t, m[i].sensor, tk->cx, zhat, H, m[i].n_z);
+    tw__innovation(y, m[i].z, zhat, m[i].n_z, t->sensors[m[i].sensor].kind == TW_SENSOR_IR);
+    if (tw_kf_gate(&d2, NULL, tk->cP, y, H, R, TW_MX, m[i].n_z) == 0 && d2 <= t->gate[m[i].n_z])
+      t->cost[(size_t)i * (size_t)nc + (size_t)c] = d2;
   }
   double total;
   if (nc > 0) {
@@ -584,16 +666,21 @@ static int process_group(tw_tracker *t, const tw_meas *m, int n)
   }
   /* a track that gated a report but got none lost it to another track: twice the same object.
    * Starved long enough, it goes (two real objects each get their own report). */
+  for (int c = 0; c < nc; c++)
+    t->flag[c] = 0; /* bit 0: gated a report, bit 1: got one */
+  for (size_t q = 0; q < t->n_pairs; q++) {
+    int c = t->col_of[t->pairs[q][0]], i = t->pairs[q][1];
+    if (t->cost[(size_t)i * (size_t)nc + (size_t)c] < TW_ASSIGN_FORBIDDEN)
+      t->flag[c] |= 1;
+  }
+  for (int i = 0; i < n; i++)
+    if (t->row_to_col[i] >= 0)
+      t->flag[t->row_to_col[i]] |= 2;
   for (int c = 0; c < nc; c++) {
-    int gated = 0, got = 0;
-    for (int i = 0; i < n; i++) {
-      gated |= t->cost[(size_t)i * (size_t)nc + (size_t)c] < TW_ASSIGN_FORBIDDEN;
-      got |= t->row_to_col[i] == c;
-    }
     trk *tk = &t->tracks[t->cand[c]];
-    if (got)
+    if (t->flag[c] & 2)
       tk->starved = 0;
-    else if (gated && ++tk->starved >= STARVED_MAX)
+    else if ((t->flag[c] & 1) && ++tk->starved >= STARVED_MAX)
       tk->dead = 1;
   }
   for (int i = 0; i < n; i++) {
