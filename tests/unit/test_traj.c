@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <jansson.h>
 
 #include "triwatch/error.h"
 #include "triwatch/traj.h"
@@ -138,33 +137,6 @@ static void test_all_launches(void **state)
 #ifdef NDEBUG /* optimised builds only: sanitizers and -O0 are slower by design */
   assert_true(worst_s < 1.0);
 #endif
-}
-
-/* The project's copy of the facts matches the shared vectors, where those are present. */
-static void test_facts_match_vectors(void **state)
-{
-  (void)state;
-  const char *dir = getenv("TW_SHARED_VECTORS");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/nk/launches.json", dir ? dir : TW_SHARED_VECTORS);
-  json_error_t err;
-  json_t *root = json_load_file(path, 0, &err);
-  if (!root) {
-    printf("  skipped: %s not found (set TW_SHARED_VECTORS)\n", path);
-    skip();
-  }
-  json_t *arr = json_object_get(root, "launches");
-  assert_int_equal((int)json_array_size(arr), g_n);
-  for (int i = 0; i < g_n; i++) {
-    json_t *o = json_array_get(arr, (size_t)i);
-    assert_string_equal(json_string_value(json_object_get(o, "id")), g_launch[i].id);
-    assert_true(json_number_value(json_object_get(o, "apogee_km")) == g_launch[i].apogee_km);
-    assert_true(json_number_value(json_object_get(o, "range_km")) == g_launch[i].range_km);
-    assert_true(json_number_value(json_object_get(o, "lat")) == g_launch[i].lat);
-    json_t *ft = json_object_get(o, "reported_flight_time_s");
-    assert_true(ft ? json_number_value(ft) == g_launch[i].flight_s : g_launch[i].flight_s < 0);
-  }
-  json_decref(root);
 }
 
 /* Events in order, samples consistent with events, interpolation between samples. */
@@ -301,7 +273,6 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_reported_flight_times),
     cmocka_unit_test(test_all_launches),
-    cmocka_unit_test(test_facts_match_vectors),
     cmocka_unit_test(test_events_and_samples),
     cmocka_unit_test(test_bad_requests),
     cmocka_unit_test(test_class_names),
