@@ -24,6 +24,11 @@ TW_API void tw_kf_predict_cov(double *P, const double *F, const double *Q, int n
 TW_API int tw_kf_update(double *x, double *P, const double *y, const double *H, const double *R,
                         int n, int m, double *nis);
 
+/* tw_kf_update that also gives log det S (may be NULL): with *nis, the measurement's
+ * log-likelihood -(nis + logdet_s + m ln 2 pi) / 2, as an IMM needs it, for one factorisation. */
+TW_API int tw_kf_update_ll(double *x, double *P, const double *y, const double *H, const double *R,
+                           int n, int m, double *nis, double *logdet_s);
+
 /* Innovation covariance S = H P H^T + R and y^T S^-1 y for gating, without updating.
  * Returns 0 or TW_ENOTPD / TW_EINVAL; S (m x m) may be NULL. */
 TW_API int tw_kf_gate(double *d2, double *S, const double *P, const double *y, const double *H,

@@ -51,6 +51,10 @@ typedef struct tw_tracker_config {
   int max_tracks;          /* capacity (default 2,000) */
   int dedup_chi2;          /* also merge tracks whose states agree (chi-square); default 0: a
                               track that keeps losing its gated report to another is dropped */
+  /* Told of each rejected report, one line without newline (NULL: silent). The first 20 are
+   * told, then one in 1,000: a flood of bad input cannot flood the log. */
+  void (*log)(void *ctx, const char *line);
+  void *log_ctx;
 } tw_tracker_config;
 
 typedef struct tw_tracker_stats {

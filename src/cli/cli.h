@@ -24,6 +24,9 @@ int cmd_sim(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 
 struct tw_sim;
+struct tw_eval;
+/* Print what sharing gains nation a: a table of its own times beside everyone's. */
+void print_sharing_gain(const struct tw_eval *a, const struct tw_eval *all);
 /* Print each sensor's first detection of each launch (used by sim and demo). */
 void print_first_detections(FILE *f, const struct tw_sim *sim);
 

@@ -105,7 +105,7 @@ static void print_text(const tw_eval *e)
          e->gospa_mean, e->nees_mean, e->rmse_pos_m, e->rmse_pos_coast_m, e->pcrlb_pos_m);
 }
 
-static void print_gain(const tw_eval *a, const tw_eval *all)
+void print_sharing_gain(const tw_eval *a, const tw_eval *all)
 {
   printf("\nWhat sharing gains %s (%s alone vs all three nations' sensors):\n", a->nation,
          a->nation);
@@ -193,7 +193,7 @@ int cmd_eval(int argc, char **argv)
     }
     print_text(&e);
     print_text(&all);
-    print_gain(&e, &all);
+    print_sharing_gain(&e, &all);
     tw_eval_free(&all);
   } else if (json) {
     json_t *o = to_json(&e);

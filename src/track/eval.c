@@ -459,7 +459,9 @@ int tw_eval_run(tw_eval *out, const tw_scenario *scn, uint64_t seed, const char 
         continue;
       score_lpe(&c, l, k, t);
       double t_imp = sim->obj[obj].t0_s + sim->obj[obj].traj.flight_time_s;
-      if (t + 1e-9 >= next_ipp[l] && t < t_imp) {
+      /* no impact prediction while the track is under power: where it falls depends on when
+       * the thrust stops, which nobody outside knows */
+      if (t + 1e-9 >= next_ipp[l] && t < t_imp && k->mu[TW_MODEL_BOOST] < 0.5) {
         if ((rc = score_ipp(&c, l, obj, k, t)) < 0)
           break;
       }

@@ -38,6 +38,12 @@ int tw_kf_gate(double *d2, double *S, const double *P, const double *y, const do
 int tw_kf_update(double *x, double *P, const double *y, const double *H, const double *R, int n,
                  int m, double *nis)
 {
+  return tw_kf_update_ll(x, P, y, H, R, n, m, nis, NULL);
+}
+
+int tw_kf_update_ll(double *x, double *P, const double *y, const double *H, const double *R, int n,
+                    int m, double *nis, double *logdet_s)
+{
   if (n < 1 || n > NMAX || m < 1 || m > MMAX)
     return TW_EINVAL;
   double s[MMAX * MMAX], l[MMAX * MMAX], pht[NMAX * MMAX], kt[MMAX * NMAX];
@@ -56,6 +62,12 @@ int tw_kf_update(double *x, double *P, const double *y, const double *H, const d
   tw_mat_transpose(kt, pht, n, m);
   tw_chol_solve(kt, l, kt, m, n);
   tw_mat_transpose(k, kt, m, n);
+  if (logdet_s) {
+    double ld = 0.0;
+    for (int i = 0; i < m; i++)
+      ld += log(l[i * m + i]);
+    *logdet_s = 2.0 * ld;
+  }
   if (nis) {
     tw_chol_solve(sy, l, y, m, 1);
     double d = 0.0;

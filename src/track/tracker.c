@@ -108,6 +108,20 @@ void tw_tracker_config_default(tw_tracker_config *c)
   c->seed_window_s = 12.0;
   c->max_speed_mps = 8000.0;
   c->max_tracks = 2000;
+  c->dedup_chi2 = 0;
+  c->log = NULL;
+  c->log_ctx = NULL;
+}
+
+static void reject(tw_tracker *t, const tw_meas *m, const char *why)
+{
+  size_t n = ++t->st.rejected_bad;
+  if (!t->cfg.log || (n > 20 && n % 1000 != 0))
+    return;
+  char line[200];
+  snprintf(line, sizeof line, "report rejected (%zu so far): sensor %d, time %lld ns: %s", n,
+           m->sensor, (long long)m->t_ns, why);
+  t->cfg.log(t->cfg.log_ctx, line);
 }
 
 tw_tracker *tw_tracker_new(const tw_tracker_config *c, const tw_sensor *sensors, int n_sensors,
@@ -268,14 +282,11 @@ static int imm_update(tw_tracker *t, trk *k, const tw_meas *m, double t_s, doubl
   meas_R(m, R);
   int ok = 0;
   for (int j = 0; j < M; j++) {
-    double zhat[4], H[4 * TW_MX], y[4], d2, S[16], ld;
+    double zhat[4], H[4 * TW_MX], y[4], d2, ld;
     predict_z(t, m->sensor, k->px[j], zhat, H, m->n_z);
     tw__innovation(y, m->z, zhat, m->n_z, kind);
     logl[j] = -1e300;
-    if (tw_kf_gate(&d2, S, k->pP[j], y, H, R, TW_MX, m->n_z) < 0 ||
-        tw_spd_logdet(&ld, S, m->n_z) < 0)
-      continue;
-    if (tw_kf_update(k->px[j], k->pP[j], y, H, R, TW_MX, m->n_z, NULL) < 0)
+    if (tw_kf_update_ll(k->px[j], k->pP[j], y, H, R, TW_MX, m->n_z, &d2, &ld) < 0)
       continue;
     logl[j] = -0.5 * (d2 + ld) + log(fmax(k->pc[j], 1e-300));
     ok = 1;
@@ -481,19 +492,24 @@ static int ir_report(tw_tracker *t, const tw_meas *m, double t_s, double t_avail
 
 /* --- groups of reports ----------------------------------------------------------------------- */
 
-static int valid_report(const tw_tracker *t, const tw_meas *m)
+/* NULL if m is a report the tracker can use, else why not. */
+static const char *bad_report(const tw_tracker *t, const tw_meas *m)
 {
   if (m->sensor < 0 || m->sensor >= t->n_sensors)
-    return 0;
+    return "unknown sensor";
   int ir = t->sensors[m->sensor].kind == TW_SENSOR_IR;
   if (ir ? m->n_z != 2 : (m->n_z != 3 && m->n_z != 4))
-    return 0;
+    return "wrong number of values for the sensor's kind";
   for (int i = 0; i < m->n_z; i++)
     if (!isfinite(m->z[i]) || !(m->sigma[i] > 0.0) || !isfinite(m->sigma[i]))
-      return 0;
-  if (!ir && !(m->z[0] > 0.0 && m->z[0] < 1e8 && fabs(m->z[2]) <= TW_PI / 2))
-    return 0;
-  return 1;
+      return "a value or its sigma is not a finite number (sigmas must be > 0)";
+  if (!ir && !(m->z[0] > 0.0 && m->z[0] < 1e8))
+    return "range outside (0, 100,000 km)";
+  if (!ir && !(fabs(m->z[2]) <= TW_PI / 2))
+    return "elevation outside [-90, 90] degrees";
+  if (ir && !(fabs(m->z[1]) <= TW_PI / 2))
+    return "line-of-sight latitude outside [-90, 90] degrees";
+  return NULL;
 }
 
 static int ensure_scratch(tw_tracker *t, int rows, int cols)
@@ -723,10 +739,11 @@ int tw_tracker_process(tw_tracker *t, const tw_meas *m, size_t n)
       t->cap_group = j - i;
     }
     for (size_t k = i; k < j; k++) {
-      if (valid_report(t, &m[k]))
+      const char *why = bad_report(t, &m[k]);
+      if (!why)
         t->group[nb++] = m[k];
       else
-        t->st.rejected_bad++;
+        reject(t, &m[k], why);
     }
     if (nb > 0) {
       int rc = process_group(t, t->group, nb);
