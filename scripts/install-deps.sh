@@ -10,7 +10,6 @@ pkgs=(
   libjansson-dev           # JSON
   liblapacke-dev libgsl-dev # peers measured beside our own code in `make bench`
   libyaml-dev              # scenario files
-  valgrind
 )
 
 missing=()

@@ -233,6 +233,22 @@ static int observe(const tw_ode_dense *d, void *ctx)
 
 /* --- flight ------------------------------------------------------------------------------- */
 
+/* The achieved figures of a flight that came down at time t in state y. */
+static void finish(tw_traj *out, const flight *f, double t, const double y[6])
+{
+  tw_geodetic imp;
+  tw_ecef_to_geo(&imp, y);
+  out->flight_time_s = t;
+  out->impact_lat_rad = imp.lat_rad;
+  out->impact_lon_rad = imp.lon_rad;
+  tw_geodesic_inverse(out->site.lat_rad, out->site.lon_rad, imp.lat_rad, imp.lon_rad,
+                      &out->range_m, &out->bearing_rad, NULL);
+  out->bearing_rad = tw_wrap_2pi(out->bearing_rad);
+  out->apogee_m = f->apogee_m;
+  out->apogee_time_s = f->apogee_t;
+  out->max_speed_mps = f->max_speed;
+}
+
 static int plan_valid(const tw_rocket *rk, const tw_boost_plan *p)
 {
   return rk && p && (p->steering == TW_STEER_GRAVITY_TURN || p->steering == TW_STEER_DEPRESSED) &&
@@ -369,17 +385,7 @@ static int fly(tw_traj *out, const tw_rocket *rk, const tw_geodetic *site_in,
       push_state(&f, t, y) < 0)
     goto oom;
 
-  tw_geodetic imp;
-  tw_ecef_to_geo(&imp, y);
-  out->flight_time_s = t;
-  out->impact_lat_rad = imp.lat_rad;
-  out->impact_lon_rad = imp.lon_rad;
-  tw_geodesic_inverse(site.lat_rad, site.lon_rad, imp.lat_rad, imp.lon_rad, &out->range_m,
-                      &out->bearing_rad, NULL);
-  out->bearing_rad = tw_wrap_2pi(out->bearing_rad);
-  out->apogee_m = f.apogee_m;
-  out->apogee_time_s = f.apogee_t;
-  out->max_speed_mps = f.max_speed;
+  finish(out, &f, t, y);
   return 0;
 
 oom:
@@ -443,17 +449,7 @@ int tw_traj_coast(tw_traj *out, double t0_s, const double r[3], const double v[3
   add_event(&f, TW_TEV_IMPACT, res.t, y, -1);
   if (f.keep_states && out->states[out->n_states - 1].t_s < res.t - 1e-9 && push_state(&f, res.t, y) < 0)
     goto oom;
-  tw_geodetic imp;
-  tw_ecef_to_geo(&imp, y);
-  out->flight_time_s = res.t;
-  out->impact_lat_rad = imp.lat_rad;
-  out->impact_lon_rad = imp.lon_rad;
-  tw_geodesic_inverse(out->site.lat_rad, out->site.lon_rad, imp.lat_rad, imp.lon_rad,
-                      &out->range_m, &out->bearing_rad, NULL);
-  out->bearing_rad = tw_wrap_2pi(out->bearing_rad);
-  out->apogee_m = f.apogee_m;
-  out->apogee_time_s = f.apogee_t;
-  out->max_speed_mps = f.max_speed;
+  finish(out, &f, res.t, y);
   return 0;
 oom:
   rc = TW_ENOMEM;

@@ -321,34 +321,29 @@ int tw_predict_impact(tw_ground_ellipse *out, double t_s, const double x[6], con
   return 0;
 }
 
-int tw_predict_launch(tw_ground_ellipse *out, double t_s, const double x[9], const double P[81],
-                      double max_back_s)
+/* Launch point common to both boost models: cubature points of (x, P), each flown back by the
+ * model make_model builds for it (0 on success, or a TW_E* code). */
+typedef int (*model_fn)(boost_model *m, const double *xi, double exhaust_mps);
+
+static int const_thrust(boost_model *m, const double *xi, double exhaust_mps)
 {
-  if (!out || !x || !P || !isfinite(t_s) || !all_finite(x, 9) || !all_finite(P, 81) ||
-      !(max_back_s > 0.0) || !isfinite(max_back_s))
-    return TW_EINVAL;
-
-  double X[2 * 9 * 9];
-  int rc = cubature_points(X, x, P, 9);
-  if (rc < 0)
-    return rc;
-
-  double r_g[NPTS_MAX][3], dt[NPTS_MAX];
-  for (int i = 0; i < 18; i++) {
-    const double *xi = X + i * 9;
-    boost_model m = {{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {xi[6], xi[7], xi[8]}, 0, 0, 0, 0};
-    double y[6];
-    memcpy(y, xi, sizeof y);
-    if ((rc = back_to_launch(&m, y, max_back_s, &dt[i])) < 0)
-      return rc;
-    memcpy(r_g[i], y, sizeof r_g[i]);
-  }
-  summarize(out, t_s, (const double(*)[3])r_g, dt, 18);
+  (void)exhaust_mps;
+  *m = (boost_model){{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {xi[6], xi[7], xi[8]}, 0, 0, 0, 0};
   return 0;
 }
 
-int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9],
-                           const double P[81], double exhaust_mps, double max_back_s)
+static int turn_thrust(boost_model *m, const double *xi, double exhaust_mps)
+{
+  double a = hypot(xi[6], xi[7]);
+  if (!(a > 0.5)) /* no thrust to speak of: this hypothesis is not under power */
+    return TW_EUNREACH;
+  *m = (boost_model){{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {0, 0, 0}, 1, xi[6], xi[7],
+                     exhaust_mps / a};
+  return 0;
+}
+
+static int launch_point(tw_ground_ellipse *out, double t_s, const double x[9], const double P[81],
+                        model_fn make_model, double exhaust_mps, double max_back_s)
 {
   if (!out || !x || !P || !isfinite(t_s) || !all_finite(x, 9) || !all_finite(P, 81) ||
       !(max_back_s > 0.0) || !isfinite(max_back_s) || !(exhaust_mps > 0.0) ||
@@ -361,12 +356,10 @@ int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9]
   double r_g[NPTS_MAX][3], dt[NPTS_MAX];
   for (int i = 0; i < 18; i++) {
     const double *xi = X + i * 9;
-    double a = hypot(xi[6], xi[7]);
-    if (!(a > 0.5)) /* no thrust to speak of: this hypothesis is not under power */
-      return TW_EUNREACH;
-    boost_model m = {{TW_FRAME_ECEF, TW_GRAVITY_J4, 0.0}, {0, 0, 0}, 1, xi[6], xi[7],
-                     exhaust_mps / a};
+    boost_model m;
     double y[6];
+    if ((rc = make_model(&m, xi, exhaust_mps)) < 0)
+      return rc;
     memcpy(y, xi, sizeof y);
     if ((rc = back_to_launch(&m, y, max_back_s, &dt[i])) < 0)
       return rc;
@@ -374,4 +367,16 @@ int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9]
   }
   summarize(out, t_s, (const double(*)[3])r_g, dt, 18);
   return 0;
+}
+
+int tw_predict_launch(tw_ground_ellipse *out, double t_s, const double x[9], const double P[81],
+                      double max_back_s)
+{
+  return launch_point(out, t_s, x, P, const_thrust, 1.0, max_back_s);
+}
+
+int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9],
+                           const double P[81], double exhaust_mps, double max_back_s)
+{
+  return launch_point(out, t_s, x, P, turn_thrust, exhaust_mps, max_back_s);
 }

@@ -13,44 +13,14 @@
 
 #include <cmocka.h>
 
+#include "nk_launches.h"
 #include "triwatch/error.h"
 #include "triwatch/traj.h"
 
-#define MAX_LAUNCHES 64
-
-typedef struct launch {
-  char id[64], cls[24];
-  double lat, lon, bearing, apogee_km, range_km, flight_s; /* flight_s < 0: not reported */
-} launch;
-
-static launch g_launch[MAX_LAUNCHES];
+static nk_launch g_launch[NK_MAX_LAUNCHES];
 static int g_n;
 
-static int load_launches(void)
-{
-  FILE *f = fopen(TW_TEST_DATA "/nk_launches.csv", "r");
-  if (!f)
-    return -1;
-  char line[512];
-  int header = 0;
-  while (fgets(line, sizeof line, f) && g_n < MAX_LAUNCHES) {
-    if (line[0] == '#')
-      continue;
-    if (!header++)
-      continue; /* column names */
-    launch *l = &g_launch[g_n];
-    char date[16], missile[64], flight[32] = "";
-    int k = sscanf(line, "%63[^,],%15[^,],%63[^,],%23[^,],%lf,%lf,%lf,%lf,%lf,%31[^\n]", l->id, date,
-                   missile, l->cls, &l->lat, &l->lon, &l->bearing, &l->apogee_km, &l->range_km,
-                   flight);
-    if (k < 9)
-      continue;
-    l->flight_s = (k == 10 && flight[0]) ? atof(flight) : -1.0;
-    g_n++;
-  }
-  fclose(f);
-  return g_n;
-}
+static int load_launches(void) { return g_n = nk_launches_load(g_launch, NK_MAX_LAUNCHES); }
 
 static double now_s(void)
 {
@@ -59,7 +29,7 @@ static double now_s(void)
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static tw_traj_request request_of(const launch *l)
+static tw_traj_request request_of(const nk_launch *l)
 {
   tw_traj_request r = {l->lat * TW_DEG, l->lon * TW_DEG, l->bearing * TW_DEG, l->apogee_km * 1e3,
                        l->range_km * 1e3, TW_CLASS_AUTO};
@@ -73,7 +43,7 @@ static void test_reported_flight_times(void **state)
   (void)state;
   int checked = 0;
   for (int i = 0; i < g_n; i++) {
-    const launch *l = &g_launch[i];
+    const nk_launch *l = &g_launch[i];
     if (l->flight_s < 0)
       continue;
     tw_traj_request r = request_of(l);
@@ -101,7 +71,7 @@ static void test_all_launches(void **state)
   int flown = 0, refused = 0;
   double worst_s = 0.0;
   for (int i = 0; i < g_n; i++) {
-    const launch *l = &g_launch[i];
+    const nk_launch *l = &g_launch[i];
     tw_traj_request r = request_of(l);
     tw_traj t;
     char why[200];

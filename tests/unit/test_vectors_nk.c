@@ -12,40 +12,12 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#define MAX_LAUNCHES 64
+#include "nk_launches.h"
 
-typedef struct launch {
-  char id[64];
-  double lat, apogee_km, range_km, flight_s;
-} launch;
-
-static launch g_launch[MAX_LAUNCHES];
+static nk_launch g_launch[NK_MAX_LAUNCHES];
 static int g_n;
 
-static int load_launches(void)
-{
-  FILE *f = fopen(TW_TEST_DATA "/nk_launches.csv", "r");
-  if (!f)
-    return -1;
-  char line[512];
-  int header = 0;
-  while (fgets(line, sizeof line, f) && g_n < MAX_LAUNCHES) {
-    if (line[0] == '#' || !header++)
-      continue;
-    launch *l = &g_launch[g_n];
-    char date[16], missile[64], cls[24], flight[32] = "";
-    double lon, bearing;
-    int k = sscanf(line, "%63[^,],%15[^,],%63[^,],%23[^,],%lf,%lf,%lf,%lf,%lf,%31[^\n]", l->id,
-                   date, missile, cls, &l->lat, &lon, &bearing, &l->apogee_km, &l->range_km,
-                   flight);
-    if (k < 9)
-      continue;
-    l->flight_s = (k == 10 && flight[0]) ? atof(flight) : -1.0;
-    g_n++;
-  }
-  fclose(f);
-  return g_n;
-}
+static int load_launches(void) { return g_n = nk_launches_load(g_launch, NK_MAX_LAUNCHES); }
 
 /* The project's copy of the facts matches the shared vectors, where those are present. */
 static void test_facts_match_vectors(void **state)
