@@ -68,6 +68,10 @@ typedef struct tw_eval {
  * TW_ENOMEM. out owns its arrays (tw_eval_free). */
 TW_API int tw_eval_run(tw_eval *out, const tw_scenario *scn, uint64_t seed, const char *nation,
                        char *err, size_t err_len);
+/* The same with a tracker configuration (NULL: defaults), e.g. the cubature filter. */
+TW_API int tw_eval_run_cfg(tw_eval *out, const tw_scenario *scn, uint64_t seed,
+                           const char *nation, const tw_tracker_config *cfg, char *err,
+                           size_t err_len);
 TW_API void tw_eval_free(tw_eval *e);
 
 #endif

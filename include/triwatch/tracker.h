@@ -41,7 +41,13 @@ typedef struct tw_track {
   int truth_last;              /* evaluation: the object its latest report came from */
 } tw_track;
 
+enum tw_filter {
+  TW_FILTER_EKF = 0, /* extended Kalman filter, Joseph-form updates (the default: fastest) */
+  TW_FILTER_CKF = 1  /* cubature Kalman filter: 18 points through the models and the sensors */
+};
+
 typedef struct tw_tracker_config {
+  enum tw_filter filter;   /* default TW_FILTER_EKF */
   double gate_chi2_p;      /* gate probability (default 0.99999) */
   int confirm_hits;        /* updates to confirm a tentative track (default 3) */
   double tentative_timeout_s; /* delete a tentative track silent this long (default 6) */

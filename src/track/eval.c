@@ -191,6 +191,12 @@ static void score_lpe(ctx *c, int l, const tw_track *k, double t)
 int tw_eval_run(tw_eval *out, const tw_scenario *scn, uint64_t seed, const char *nation,
                 char *err, size_t err_len)
 {
+  return tw_eval_run_cfg(out, scn, seed, nation, NULL, err, err_len);
+}
+
+int tw_eval_run_cfg(tw_eval *out, const tw_scenario *scn, uint64_t seed, const char *nation,
+                    const tw_tracker_config *cfg, char *err, size_t err_len)
+{
   if (err && err_len)
     err[0] = '\0';
   if (!out || !scn || !nation)
@@ -228,7 +234,7 @@ int tw_eval_run(tw_eval *out, const tw_scenario *scn, uint64_t seed, const char 
   out->launch = calloc((size_t)scn->n_launches, sizeof *out->launch);
   out->object = calloc((size_t)sim->n_objects, sizeof *out->object);
   double *pcrlb_P = calloc(TW_MX2, sizeof(double));
-  tw_tracker *tr = tw_tracker_new(NULL, sub, n_sub, scn->start);
+  tw_tracker *tr = tw_tracker_new(cfg, sub, n_sub, scn->start);
   if (!rep || !out->launch || !out->object || !pcrlb_P || !tr) {
     rc = TW_ENOMEM;
     goto done;

@@ -180,6 +180,19 @@ static void step(double x[TW_MX], double *F, enum tw_motion_model m, double h)
   }
 }
 
+void tw__motion_process_noise(double Q[TW_MX2], const tw_motion_noise *q, double dt_s)
+{
+  double ah = fabs(dt_s);
+  memset(Q, 0, sizeof(double) * TW_MX2);
+  for (int i = 0; i < 3; i++) {
+    Q[i * TW_MX + i] = q->q_v * ah * ah * ah / 3.0;
+    Q[i * TW_MX + 3 + i] = Q[(3 + i) * TW_MX + i] = q->q_v * ah * ah / 2.0;
+    Q[(3 + i) * TW_MX + 3 + i] = q->q_v * ah;
+  }
+  Q[6 * TW_MX + 6] = Q[7 * TW_MX + 7] = q->q_a * ah;
+  Q[8 * TW_MX + 8] = q->q_kappa * ah;
+}
+
 /* Steps: at most 1 s, and 0.2 s where drag changes fast (a descent through dense air). */
 static int n_steps(const double x[TW_MX], enum tw_motion_model m, double dt_s)
 {
@@ -225,14 +238,7 @@ void tw__motion_predict(double x[TW_MX], double P[TW_MX2], enum tw_motion_model 
     /* process noise: white acceleration into (r, v) per axis, white jerk into a, random walk
      * of kappa; the jerk's effect on v and r through the thrust direction is left to the
      * transition of the next step. */
-    memset(Q, 0, sizeof Q);
-    for (int i = 0; i < 3; i++) {
-      Q[i * TW_MX + i] = q->q_v * ah * ah * ah / 3.0;
-      Q[i * TW_MX + 3 + i] = Q[(3 + i) * TW_MX + i] = q->q_v * ah * ah / 2.0;
-      Q[(3 + i) * TW_MX + 3 + i] = q->q_v * ah;
-    }
-    Q[6 * TW_MX + 6] = Q[7 * TW_MX + 7] = q->q_a * ah;
-    Q[8 * TW_MX + 8] = q->q_kappa * ah;
+    tw__motion_process_noise(Q, q, ah);
     double fp[TW_MX2];
     tw_mat_sandwich(fp, F, P, TW_MX, TW_MX);
     for (int i = 0; i < TW_MX2; i++)

@@ -39,6 +39,10 @@ typedef struct tw_motion_noise {
 void tw__motion_predict(double x[TW_MX], double P[TW_MX2], enum tw_motion_model m,
                         const tw_motion_noise *q, double dt_s);
 
+/* Process noise of model noise q over dt_s: white acceleration into (r, v) per axis, white jerk
+ * into a_t and a_n, random walk of kappa. */
+void tw__motion_process_noise(double Q[TW_MX2], const tw_motion_noise *q, double dt_s);
+
 /* Mean only (for predictions without covariance). */
 void tw__motion_predict_mean(double x[TW_MX], enum tw_motion_model m, double dt_s);
 

@@ -109,6 +109,7 @@ void tw_tracker_config_default(tw_tracker_config *c)
   c->max_speed_mps = 8000.0;
   c->max_tracks = 2000;
   c->dedup_chi2 = 0;
+  c->filter = TW_FILTER_EKF;
   c->log = NULL;
   c->log_ctx = NULL;
 }
@@ -233,8 +234,115 @@ static void combine(double x[TW_MX], double P[TW_MX2], const double xs[M][TW_MX]
   }
 }
 
+/* --- cubature Kalman filter (the alternative to the EKF) ----------------------------------------
+ * Third-degree spherical-radial cubature: 2n points x +- sqrt(n) columns of chol(P), equal
+ * weights, so every weight is positive and the covariances stay positive semi-definite. */
+#define NPT (2 * TW_MX)
+
+static int cubature(double X[NPT][TW_MX], const double x[TW_MX], const double P[TW_MX2])
+{
+  double pts[(NPT + 1) * TW_MX], wm[NPT + 1], wc[NPT + 1];
+  int rc = tw_ukf_sigma_points(pts, wm, wc, x, P, TW_MX, 1.0, 0.0, 0.0);
+  if (rc < 0)
+    return rc;
+  memcpy(X, pts + TW_MX, sizeof(double) * NPT * TW_MX); /* the centre has weight 0 */
+  return 0;
+}
+
+static int ckf_predict(double x[TW_MX], double P[TW_MX2], enum tw_motion_model m, double dt)
+{
+  double X[NPT][TW_MX], Q[TW_MX2];
+  if (dt == 0.0)
+    return 0;
+  if (cubature(X, x, P) < 0)
+    return TW_ENOTPD;
+  double xm[TW_MX] = {0};
+  for (int i = 0; i < NPT; i++) {
+    tw__motion_predict_mean(X[i], m, dt);
+    for (int a = 0; a < TW_MX; a++)
+      xm[a] += X[i][a] / NPT;
+  }
+  tw__motion_process_noise(Q, &g_noise[m], dt);
+  for (int a = 0; a < TW_MX; a++)
+    for (int b = 0; b <= a; b++) {
+      double c = 0.0;
+      for (int i = 0; i < NPT; i++)
+        c += (X[i][a] - xm[a]) * (X[i][b] - xm[b]);
+      P[a * TW_MX + b] = P[b * TW_MX + a] = c / NPT + Q[a * TW_MX + b];
+    }
+  memcpy(x, xm, sizeof xm);
+  return 0;
+}
+
+/* Cubature measurement update of (x, P) with report m; *d2 and *logdet for the likelihood. */
+static int ckf_update(const tw_tracker *t, double x[TW_MX], double P[TW_MX2], const tw_meas *m,
+                      const double *R, double *d2, double *logdet)
+{
+  int nz = m->n_z, kind = t->sensors[m->sensor].kind == TW_SENSOR_IR;
+  double X[NPT][TW_MX], Z[NPT][4], zm[4] = {0}, S[16], Pxz[TW_MX * 4];
+  if (cubature(X, x, P) < 0)
+    return TW_ENOTPD;
+  for (int i = 0; i < NPT; i++) {
+    if (kind)
+      tw__meas_ir(Z[i], NULL, X[i], &t->sites[m->sensor]);
+    else
+      tw__meas_radar(Z[i], NULL, X[i], &t->sites[m->sensor], nz);
+  }
+  /* angles: average their differences from the first point, so a wrap cannot split them */
+  int ang = kind ? 0 : 1;
+  for (int i = 0; i < NPT; i++)
+    for (int a = 0; a < nz; a++)
+      zm[a] += (a == ang ? tw_wrap_pi(Z[i][a] - Z[0][a]) : Z[i][a]) / NPT;
+  zm[ang] += Z[0][ang];
+  double dz[NPT][4];
+  for (int i = 0; i < NPT; i++)
+    for (int a = 0; a < nz; a++)
+      dz[i][a] = (a == ang) ? tw_wrap_pi(Z[i][a] - zm[a]) : Z[i][a] - zm[a];
+  for (int a = 0; a < nz; a++)
+    for (int b = 0; b < nz; b++) {
+      double c = 0.0;
+      for (int i = 0; i < NPT; i++)
+        c += dz[i][a] * dz[i][b];
+      S[a * nz + b] = c / NPT + R[a * nz + b];
+    }
+  for (int a = 0; a < TW_MX; a++)
+    for (int b = 0; b < nz; b++) {
+      double c = 0.0;
+      for (int i = 0; i < NPT; i++)
+        c += (X[i][a] - x[a]) * dz[i][b];
+      Pxz[a * nz + b] = c / NPT;
+    }
+  double L[16], y[4], Kt[4 * TW_MX], PxzT[4 * TW_MX];
+  if (tw_chol(L, S, nz) < 0)
+    return TW_ENOTPD;
+  tw__innovation(y, m->z, zm, nz, kind);
+  double sy[4];
+  tw_chol_solve(sy, L, y, nz, 1);
+  *d2 = 0.0;
+  *logdet = 0.0;
+  for (int a = 0; a < nz; a++) {
+    *d2 += y[a] * sy[a];
+    *logdet += 2.0 * log(L[a * nz + a]);
+  }
+  tw_mat_transpose(PxzT, Pxz, TW_MX, nz);
+  tw_chol_solve(Kt, L, PxzT, nz, TW_MX); /* K^T = S^-1 Pxz^T */
+  for (int a = 0; a < TW_MX; a++)
+    for (int b = 0; b < nz; b++)
+      x[a] += Kt[b * TW_MX + a] * y[b];
+  /* P -= K S K^T = Pxz K^T */
+  for (int a = 0; a < TW_MX; a++)
+    for (int b = 0; b < TW_MX; b++) {
+      double c = 0.0;
+      for (int q = 0; q < nz; q++)
+        c += Pxz[a * nz + q] * Kt[q * TW_MX + b];
+      P[a * TW_MX + b] -= c;
+    }
+  tw_mat_symmetrize(P, TW_MX);
+  return 0;
+}
+
 /* Mix and predict every model to time t; cache in k->p*, combined in k->c*. */
-static void imm_predict(trk *k, double t)
+static void imm_predict(trk *k, double t, int use_ckf)
 {
   if (k->pred_t == t)
     return;
@@ -249,7 +357,8 @@ static void imm_predict(trk *k, double t)
     k->pc[j] = c;
     combine(k->px[j], k->pP[j], (const double (*)[TW_MX])k->xm, (const double (*)[TW_MX2])k->Pm,
             w);
-    tw__motion_predict(k->px[j], k->pP[j], (enum tw_motion_model)j, &g_noise[j], dt);
+    if (!use_ckf || ckf_predict(k->px[j], k->pP[j], (enum tw_motion_model)j, dt) < 0)
+      tw__motion_predict(k->px[j], k->pP[j], (enum tw_motion_model)j, &g_noise[j], dt);
   }
   double cs = k->pc[0] + k->pc[1] + k->pc[2], w[M];
   for (int j = 0; j < M; j++)
@@ -283,11 +392,16 @@ static int imm_update(tw_tracker *t, trk *k, const tw_meas *m, double t_s, doubl
   int ok = 0;
   for (int j = 0; j < M; j++) {
     double zhat[4], H[4 * TW_MX], y[4], d2, ld;
-    predict_z(t, m->sensor, k->px[j], zhat, H, m->n_z);
-    tw__innovation(y, m->z, zhat, m->n_z, kind);
     logl[j] = -1e300;
-    if (tw_kf_update_ll(k->px[j], k->pP[j], y, H, R, TW_MX, m->n_z, &d2, &ld) < 0)
-      continue;
+    if (t->cfg.filter == TW_FILTER_CKF) {
+      if (ckf_update(t, k->px[j], k->pP[j], m, R, &d2, &ld) < 0)
+        continue;
+    } else {
+      predict_z(t, m->sensor, k->px[j], zhat, H, m->n_z);
+      tw__innovation(y, m->z, zhat, m->n_z, kind);
+      if (tw_kf_update_ll(k->px[j], k->pP[j], y, H, R, TW_MX, m->n_z, &d2, &ld) < 0)
+        continue;
+    }
     logl[j] = -0.5 * (d2 + ld) + log(fmax(k->pc[j], 1e-300));
     ok = 1;
   }
@@ -656,7 +770,7 @@ static int process_group(tw_tracker *t, const tw_meas *m, int n)
     if (nc == 0 || t->cand[nc - 1] != k) {
       t->cand[nc] = k;
       t->col_of[k] = nc++;
-      imm_predict(&t->tracks[k], t_s);
+      imm_predict(&t->tracks[k], t_s, t->cfg.filter == TW_FILTER_CKF);
     }
   }
   for (size_t q = 0; q < (size_t)n * (size_t)nc; q++)
