@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "triwatch/atmosphere.h"
 #include "triwatch/dynamics.h"
 #include "triwatch/error.h"
@@ -188,15 +189,10 @@ static void insert_apogee(flight *f)
 static int push_state(flight *f, double t, const double *y)
 {
   tw_traj *o = f->out;
-  if (o->n_states == f->cap_states) {
-    size_t cap = f->cap_states ? 2 * f->cap_states : 1024;
-    tw_traj_state *p = realloc(o->states, cap * sizeof *p);
-    if (!p) {
-      f->oom = 1;
-      return -1;
-    }
-    o->states = p;
-    f->cap_states = cap;
+  if (tw__grow((void **)&o->states, &f->cap_states, o->n_states + 1, sizeof *o->states, 1024) <
+      0) {
+    f->oom = 1;
+    return -1;
   }
   tw_traj_state *s = &o->states[o->n_states++];
   s->t_s = t;

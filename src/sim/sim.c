@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "core/grow.h"
 #include "triwatch/error.h"
 #include "triwatch/linalg.h"
 #include "triwatch/rng.h"
@@ -28,15 +29,9 @@ typedef struct meas_buf {
 
 static tw_meas *meas_push(meas_buf *b)
 {
-  if (b->n == b->cap) {
-    size_t cap = b->cap ? 2 * b->cap : 4096;
-    tw_meas *p = realloc(b->a, cap * sizeof *p);
-    if (!p) {
-      b->oom = 1;
-      return NULL;
-    }
-    b->a = p;
-    b->cap = cap;
+  if (tw__grow((void **)&b->a, &b->cap, b->n + 1, sizeof *b->a, 4096) < 0) {
+    b->oom = 1;
+    return NULL;
   }
   tw_meas *m = &b->a[b->n++];
   memset(m, 0, sizeof *m);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "track/measure.h"
 #include "track/motion.h"
 #include "triwatch/error.h"
@@ -43,7 +44,8 @@ typedef struct ctx {
   tw_sim sim;
   tw_eval *out;
   trk_hist *hist;
-  int n_hist, cap_hist;
+  int n_hist;
+  size_t cap_hist;
   double lpe_best_major_m[TW_SCN_MAX_LAUNCHES];
 } ctx;
 
@@ -52,14 +54,8 @@ static trk_hist *hist_of(ctx *c, uint32_t id)
   for (int i = c->n_hist - 1; i >= 0; i--)
     if (c->hist[i].id == id)
       return &c->hist[i];
-  if (c->n_hist == c->cap_hist) {
-    int cap = c->cap_hist ? 2 * c->cap_hist : 64;
-    trk_hist *p = realloc(c->hist, (size_t)cap * sizeof *p);
-    if (!p)
-      return NULL;
-    c->hist = p;
-    c->cap_hist = cap;
-  }
+  if (tw__grow((void **)&c->hist, &c->cap_hist, (size_t)c->n_hist + 1, sizeof *c->hist, 64) < 0)
+    return NULL;
   trk_hist *h = &c->hist[c->n_hist];
   memset(h, 0, sizeof *h);
   h->frames = calloc((size_t)c->sim.n_objects + 1, sizeof *h->frames);
@@ -111,10 +107,9 @@ static const tw_track *best_track(const tw_tracker *tr, int obj)
 
 static int add_ipp(tw_eval_launch *el, const tw_eval_ipp *p)
 {
-  tw_eval_ipp *a = realloc(el->ipp, (size_t)(el->n_ipp + 1) * sizeof *a);
-  if (!a)
+  size_t cap = (size_t)el->n_ipp; /* exact size so far: grow it */
+  if (tw__grow((void **)&el->ipp, &cap, (size_t)el->n_ipp + 1, sizeof *el->ipp, 16) < 0)
     return TW_ENOMEM;
-  el->ipp = a;
   el->ipp[el->n_ipp++] = *p;
   return 0;
 }

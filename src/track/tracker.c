@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "track/measure.h"
 #include "track/motion.h"
 #include "triwatch/assign.h"
@@ -76,9 +77,11 @@ struct tw_tracker {
   trk *tracks;
   int n_tracks;
   seed *seeds;
-  int n_seeds, cap_seeds;
+  int n_seeds;
+  size_t cap_seeds;
   ir_seed *irs;
-  int n_irs, cap_irs;
+  int n_irs;
+  size_t cap_irs;
   uint32_t next_id;
   double last_t;
   tw_tracker_stats st;
@@ -86,7 +89,7 @@ struct tw_tracker {
   double *cost;
   int *row_to_col, *cand;
   void *work;
-  size_t work_size, cost_cap;
+  size_t work_size, cost_cap, cap_rows;
   double last_dedup_s;
   double dup_gate;  /* chi-square(6) under which two tracks are one */
   tw_meas *group; /* the current group's valid reports */
@@ -522,14 +525,9 @@ static trk *new_track(tw_tracker *t, const double p[3], const double P[9], const
 
 static int push_seed(tw_tracker *t, const seed *s)
 {
-  if (t->n_seeds == t->cap_seeds) {
-    int cap = t->cap_seeds ? 2 * t->cap_seeds : 256;
-    seed *p = realloc(t->seeds, (size_t)cap * sizeof *p);
-    if (!p)
-      return TW_ENOMEM;
-    t->seeds = p;
-    t->cap_seeds = cap;
-  }
+  if (tw__grow((void **)&t->seeds, &t->cap_seeds, (size_t)t->n_seeds + 1, sizeof *t->seeds, 256) <
+      0)
+    return TW_ENOMEM;
   t->seeds[t->n_seeds++] = *s;
   return 0;
 }
@@ -592,14 +590,8 @@ static int ir_report(tw_tracker *t, const tw_meas *m, double t_s, double t_avail
     memcpy(pt.P, P, sizeof P);
     return point_report(t, &pt);
   }
-  if (t->n_irs == t->cap_irs) {
-    int cap = t->cap_irs ? 2 * t->cap_irs : 64;
-    ir_seed *p = realloc(t->irs, (size_t)cap * sizeof *p);
-    if (!p)
-      return TW_ENOMEM;
-    t->irs = p;
-    t->cap_irs = cap;
-  }
+  if (tw__grow((void **)&t->irs, &t->cap_irs, (size_t)t->n_irs + 1, sizeof *t->irs, 64) < 0)
+    return TW_ENOMEM;
   t->irs[t->n_irs++] = s;
   return 0;
 }
@@ -626,34 +618,22 @@ static const char *bad_report(const tw_tracker *t, const tw_meas *m)
   return NULL;
 }
 
+/* Scratch for a group of `rows` reports against `cols` tracks: grown, never shrunk, so the hot
+ * path allocates only when a batch is the largest yet. */
 static int ensure_scratch(tw_tracker *t, int rows, int cols)
 {
-  size_t need = (size_t)rows * (size_t)cols;
-  if (need > t->cost_cap || !t->row_to_col) {
-    double *c = realloc(t->cost, (need ? need : 1) * sizeof *c);
-    if (!c)
-      return TW_ENOMEM;
-    t->cost = c;
-    t->cost_cap = need;
-  }
-  int *r = realloc(t->row_to_col, (size_t)(rows > 0 ? rows : 1) * sizeof *r);
-  if (!r)
+  size_t need = (size_t)rows * (size_t)cols, ws = tw_assign_workspace(rows, cols);
+  if (tw__grow((void **)&t->cost, &t->cost_cap, need ? need : 1, sizeof *t->cost, 1024) < 0 ||
+      tw__grow((void **)&t->row_to_col, &t->cap_rows, rows > 0 ? (size_t)rows : 1,
+               sizeof *t->row_to_col, 64) < 0 ||
+      tw__grow(&t->work, &t->work_size, ws ? ws : 1, 1, 4096) < 0)
     return TW_ENOMEM;
-  t->row_to_col = r;
   if (!t->cand) { /* per-track arrays, sized once for the capacity */
     t->cand = malloc((size_t)t->cfg.max_tracks * sizeof *t->cand);
     t->col_of = malloc((size_t)t->cfg.max_tracks * sizeof *t->col_of);
     t->flag = malloc((size_t)t->cfg.max_tracks);
     if (!t->cand || !t->col_of || !t->flag)
       return TW_ENOMEM;
-  }
-  size_t ws = tw_assign_workspace(rows, cols);
-  if (ws > t->work_size) {
-    void *w = realloc(t->work, ws);
-    if (!w)
-      return TW_ENOMEM;
-    t->work = w;
-    t->work_size = ws;
   }
   return 0;
 }
@@ -684,14 +664,8 @@ static int near_ray(const tw_tracker *t, const double p[3], double lim, const tw
 
 static int add_pair(tw_tracker *t, int track, int meas)
 {
-  if (t->n_pairs == t->cap_pairs) {
-    size_t cap = t->cap_pairs ? 2 * t->cap_pairs : 1024;
-    int(*p)[2] = realloc(t->pairs, cap * sizeof *p);
-    if (!p)
-      return TW_ENOMEM;
-    t->pairs = p;
-    t->cap_pairs = cap;
-  }
+  if (tw__grow((void **)&t->pairs, &t->cap_pairs, t->n_pairs + 1, sizeof *t->pairs, 1024) < 0)
+    return TW_ENOMEM;
   t->pairs[t->n_pairs][0] = track;
   t->pairs[t->n_pairs][1] = meas;
   t->n_pairs++;
@@ -703,13 +677,8 @@ static int coarse_pairs(tw_tracker *t, const tw_meas *m, int n, double t_s)
 {
   int ir = t->sensors[m[0].sensor].kind == TW_SENSOR_IR;
   t->n_pairs = 0;
-  if (!ir && (size_t)n > t->cap_rpts) {
-    rpt_t *r = realloc(t->rpts, (size_t)n * sizeof *r);
-    if (!r)
-      return TW_ENOMEM;
-    t->rpts = r;
-    t->cap_rpts = (size_t)n;
-  }
+  if (!ir && tw__grow((void **)&t->rpts, &t->cap_rpts, (size_t)n, sizeof *t->rpts, 64) < 0)
+    return TW_ENOMEM;
   double max_rad = 0.0;
   if (!ir) {
     for (int i = 0; i < n; i++) {
@@ -845,13 +814,8 @@ int tw_tracker_process(tw_tracker *t, const tw_meas *m, size_t n)
     int nb = 0;
     while (j < n && m[j].t_ns == m[i].t_ns && m[j].sensor == m[i].sensor)
       j++;
-    if (j - i > t->cap_group) {
-      tw_meas *g = realloc(t->group, (j - i) * sizeof *g);
-      if (!g)
-        return TW_ENOMEM;
-      t->group = g;
-      t->cap_group = j - i;
-    }
+    if (tw__grow((void **)&t->group, &t->cap_group, j - i, sizeof *t->group, 64) < 0)
+      return TW_ENOMEM;
     for (size_t k = i; k < j; k++) {
       const char *why = bad_report(t, &m[k]);
       if (!why)
