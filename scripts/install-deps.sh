@@ -10,6 +10,10 @@ pkgs=(
   libjansson-dev           # JSON
   liblapacke-dev libgsl-dev # peers measured beside our own code in `make bench`
   libyaml-dev              # scenario files
+  cyclonedds-dev cyclonedds-tools  # the bus (idlc at build time, ddsperf in make bench)
+  libsqlite3-dev           # the recorder
+  libssl-dev openssl       # the development PKI (the tests check it with the openssl tool)
+  iproute2                 # network-namespace fault tests
 )
 
 missing=()

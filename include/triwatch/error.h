@@ -20,7 +20,8 @@
   X(TW_ESTEPS,    -8, "too many integration steps")                        \
   X(TW_EUNREACH,  -9, "the requested trajectory cannot be flown")          \
   X(TW_EIO,      -10, "input/output error")                                \
-  X(TW_ENOENT,   -11, "no such item")
+  X(TW_ENOENT,   -11, "no such item")                                      \
+  X(TW_EPERM,    -12, "not releasable to that partner")
 
 enum tw_errno {
 #define TW__ERR_ENUM(name, value, msg) name = value,

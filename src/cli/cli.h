@@ -20,8 +20,11 @@ int cli_parse_uint(const char *s, unsigned long long *out);
 
 int cmd_traj(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int demo_offline(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_records(int argc, char **argv);
+int cmd_pki(int argc, char **argv);
 
 struct tw_sim;
 struct tw_eval;

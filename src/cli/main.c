@@ -17,6 +17,8 @@ static const struct command {
   {"sim", cmd_sim, "simulate a scenario: true flights and every sensor's reports (JSON lines)"},
   {"eval", cmd_eval, "track a scenario with one nation's sensors (or all) and score it"},
   {"demo", cmd_demo, "the main job: the 2022-10-04 Hwasong-12 flight over Aomori, as a timeline"},
+  {"records", cmd_records, "list what a node recorded: samples in/out, share decisions, alerts"},
+  {"pki", cmd_pki, "make a development PKI for DDS Security: CAs, identities, signed permissions"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,587 @@
+/* node.c - one nation's node: sensors -> tracker -> bus -> fusion -> prediction, with the
+ * recorder beside it; contract in triwatch/node.h, design in docs/fabric.md. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "triwatch/bus.h"
+#include "triwatch/error.h"
+#include "triwatch/fusion.h"
+#include "triwatch/node.h"
+#include "triwatch/pki.h"
+#include "triwatch/predict.h"
+#include "triwatch/recorder.h"
+#include "triwatch/sim.h"
+#include "triwatch/tracker.h"
+
+#ifndef TW_DDS_PLUGIN_DIR
+#define TW_DDS_PLUGIN_DIR NULL
+#endif
+
+#define SHARE_EVERY_S 1.0   /* own tracks published this often (scenario time) */
+#define FUSE_EVERY_S 1.0
+#define PREDICT_EVERY_S 10.0
+#define HEALTH_EVERY_S 1.0
+#define MAX_SEEN 512
+#define POLL_BATCH 64
+
+/* Timeline events already told, so each is told once. */
+typedef struct seen {
+  char key[64];
+} seen;
+
+struct tw_node {
+  tw_nodecfg cfg;
+  tw_scenario scn;
+  tw_sim sim;
+  tw_meas *rep; /* own sensors' reports, re-indexed to own[] */
+  size_t n_rep, next;
+  double window_s; /* largest latency of the own sensors: the re-ordering window */
+  tw_sensor own[TW_MAX_SENSORS];
+  int n_own;
+  tw_tracker *trk;
+  tw_bus *bus;
+  tw_fusion *fus;
+  tw_recorder *rec;
+  FILE *tl;
+  tw_time_ns start_wall;
+  double speed, end_s;
+  double next_share, next_fuse, next_pred, next_health;
+  tw_bus_marking mark;
+  char relset[128];
+  seen told[MAX_SEEN];
+  int n_told;
+  double partner_latency_ms[TW_NODECFG_MAX_LINKS];
+  tw_time_ns partner_heard[TW_NODECFG_MAX_LINKS];
+  tw_bus_sample in[POLL_BATCH];
+  int own_tracked; /* an own confirmed track has existed */
+  tw_node_stats st;
+};
+
+static void timeline(tw_node *n, double t, const char *fmt, ...)
+{
+  if (!n->tl)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(n->tl, "%.1f\t%s\t", t, n->cfg.nation);
+  vfprintf(n->tl, fmt, ap);
+  fputc('\n', n->tl);
+  fflush(n->tl);
+  va_end(ap);
+}
+
+/* 1 the first time key is seen. */
+static int first_time(tw_node *n, const char *key)
+{
+  for (int i = 0; i < n->n_told; i++)
+    if (!strcmp(n->told[i].key, key))
+      return 0;
+  if (n->n_told < MAX_SEEN)
+    snprintf(n->told[n->n_told++].key, sizeof n->told[0].key, "%s", key);
+  return 1;
+}
+
+static tw_time_ns wall_now(void) { return tw_time_now(); }
+
+static double scn_now(const tw_node *n)
+{
+  return (double)(wall_now() - n->start_wall) * 1e-9 * n->speed;
+}
+
+static const char *other_end(const tw_nodecfg_link *l, const char *me)
+{
+  return strcmp(l->a, me) ? l->a : l->b;
+}
+
+static int in_marking(const tw_bus_marking *m, const char *nation)
+{
+  for (int i = 0; i < m->n_rel; i++)
+    if (!strcmp(m->rel[i], nation))
+      return 1;
+  return 0;
+}
+
+/* A compact JSON summary of a track for the recorder. */
+static void track_json(char *buf, size_t n, const char *originator, const tw_track *t)
+{
+  tw_geodetic g;
+  tw_ecef_to_geo(&g, t->x);
+  snprintf(buf, n,
+           "{\"originator\":\"%s\",\"track_id\":%u,\"t_s\":%.3f,\"lat\":%.5f,\"lon\":%.5f,"
+           "\"alt_m\":%.0f,\"v\":[%.1f,%.1f,%.1f],\"sigma_pos_m\":%.1f,\"status\":%d}",
+           originator, t->id, t->t_s, g.lat_rad / TW_DEG, g.lon_rad / TW_DEG, g.h_m, t->x[3],
+           t->x[4], t->x[5], sqrt(fabs(t->P[0] + t->P[10] + t->P[20])), (int)t->status);
+}
+
+static void fusion_input(tw_fusion_input *in, const char *originator, const tw_track *t)
+{
+  memset(in, 0, sizeof *in);
+  snprintf(in->originator, sizeof in->originator, "%s", originator);
+  in->local_id = t->id;
+  in->t_s = t->t_s;
+  memcpy(in->x, t->x, sizeof in->x);
+  memcpy(in->P, t->P, sizeof in->P);
+  memcpy(in->mu, t->mu, sizeof in->mu);
+}
+
+/* --- open and close ----------------------------------------------------------------------- */
+
+static int mkdirs(const char *path)
+{
+  char buf[TW_NODECFG_PATH_MAX];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+        return -1;
+      *p = '/';
+    }
+  return (mkdir(buf, 0777) < 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static int own_reports(tw_node *n)
+{
+  int map[TW_MAX_SENSORS];
+  n->n_own = 0;
+  n->window_s = 0.0;
+  for (int i = 0; i < n->scn.n_sensors; i++) {
+    map[i] = -1;
+    if (!strcmp(n->scn.sensor[i].nation, n->cfg.nation)) {
+      map[i] = n->n_own;
+      n->own[n->n_own++] = n->scn.sensor[i];
+      if (n->scn.sensor[i].latency_s > n->window_s)
+        n->window_s = n->scn.sensor[i].latency_s;
+    }
+  }
+  n->rep = malloc((n->sim.n_meas ? n->sim.n_meas : 1) * sizeof *n->rep);
+  if (!n->rep)
+    return TW_ENOMEM;
+  for (size_t i = 0; i < n->sim.n_meas; i++)
+    if (map[n->sim.meas[i].sensor] >= 0) {
+      n->rep[n->n_rep] = n->sim.meas[i];
+      n->rep[n->n_rep].sensor = map[n->sim.meas[i].sensor];
+      n->n_rep++;
+    }
+  return 0;
+}
+
+tw_node *tw_node_open(const tw_nodecfg *cfg, tw_time_ns start_wall, double duration_s,
+                      FILE *tl, char *err, size_t en)
+{
+  if (err && en)
+    err[0] = '\0';
+  if (!cfg) {
+    if (err && en)
+      snprintf(err, en, "node: no configuration");
+    return NULL;
+  }
+  if (cfg->sensors.source != TW_NODECFG_SIMULATE) {
+    if (err && en)
+      snprintf(err, en, "node %s: sensors.source: only 'simulate' is implemented so far",
+               cfg->nation);
+    return NULL;
+  }
+  tw_node *n = calloc(1, sizeof *n);
+  if (!n) {
+    if (err && en)
+      snprintf(err, en, "node %s: out of memory", cfg->nation);
+    return NULL;
+  }
+  n->cfg = *cfg;
+  n->tl = tl;
+  n->start_wall = start_wall;
+  n->speed = cfg->sensors.speed > 0.0 ? cfg->sensors.speed : 1.0;
+  n->st.first_own_s = n->st.first_partner_s = n->st.first_system_s = -1.0;
+  n->st.first_own_track_s = -1.0;
+  char e2[512];
+
+  if (tw_scenario_load(&n->scn, cfg->sensors.scenario, e2, sizeof e2) < 0) {
+    if (err && en)
+      snprintf(err, en, "node %s: %s", cfg->nation, e2);
+    goto fail;
+  }
+  uint64_t seed = cfg->sensors.has_seed ? cfg->sensors.seed : n->scn.seed;
+  if (tw_sim_run(&n->sim, &n->scn, seed, 1.0, e2, sizeof e2) < 0) {
+    if (err && en)
+      snprintf(err, en, "node %s: simulating %s: %s", cfg->nation, cfg->sensors.scenario, e2);
+    goto fail;
+  }
+  if (own_reports(n) < 0)
+    goto oom;
+  n->end_s = duration_s > 0.0 ? duration_s : n->sim.end_s + 30.0;
+
+  tw_tracker_config tc;
+  tw_tracker_config_default(&tc);
+  n->trk = tw_tracker_new(&tc, n->own, n->n_own, n->scn.start);
+  tw_fusion_config fc;
+  tw_fusion_config_default(&fc);
+  n->fus = tw_fusion_new(&fc);
+  if (!n->trk || !n->fus)
+    goto oom;
+
+  /* the marking of our own tracks */
+  int off = 0;
+  for (int i = 0; i < cfg->n_releasable; i++)
+    off += snprintf(n->relset + off, sizeof n->relset - (size_t)off, "%s%s", i ? "+" : "",
+                    cfg->releasable_to[i]);
+  if (tw_bus_marking_make(&n->mark, cfg->nation, n->relset) < 0) {
+    if (err && en)
+      snprintf(err, en, "node %s: releasable_to: not a valid marking (%s)", cfg->nation,
+               n->relset);
+    goto fail;
+  }
+
+  /* the recorder */
+  char path[TW_NODECFG_PATH_MAX + 16];
+  if (mkdirs(cfg->data) < 0) {
+    if (err && en)
+      snprintf(err, en, "node %s: data: cannot create %s: %s", cfg->nation, cfg->data,
+               strerror(errno));
+    goto fail;
+  }
+  snprintf(path, sizeof path, "%s/%s.db", cfg->data, cfg->nation);
+  n->rec = tw_recorder_open(path, e2, sizeof e2);
+  if (!n->rec) {
+    if (err && en)
+      snprintf(err, en, "node %s: %s", cfg->nation, e2);
+    goto fail;
+  }
+
+  /* the bus, with DDS Security when the config has keys */
+  static char sec[8192];
+  tw_bus_config bc;
+  tw_bus_config_default(&bc);
+  bc.nation = cfg->nation;
+  bc.domain_id = (uint32_t)cfg->domain;
+  bc.n_links = cfg->n_links;
+  for (int i = 0; i < cfg->n_links; i++)
+    bc.links[i] = cfg->link[i].name;
+  bc.n_nations = cfg->n_group;
+  for (int i = 0; i < cfg->n_group; i++)
+    bc.nations[i] = cfg->group[i];
+  bc.address = cfg->address;
+  bc.n_peers = cfg->n_peers;
+  for (int i = 0; i < cfg->n_peers; i++)
+    bc.peers[i] = cfg->peer[i];
+  bc.allow_non_loopback_peers = cfg->allow_non_loopback;
+  bc.epoch_ns = n->scn.start;
+  if (cfg->secure) {
+    int rc = tw_pki_security_xml_libdir(sec, sizeof sec, cfg->keys, cfg->nation,
+                                        TW_DDS_PLUGIN_DIR);
+    if (rc < 0) {
+      if (err && en)
+        snprintf(err, en, "node %s: keys: %s has no usable PKI for %s (%s); make one with "
+                 "'triwatch pki init'", cfg->nation, cfg->keys, cfg->nation, tw_strerror(rc));
+      goto fail;
+    }
+    bc.security_xml = sec;
+  }
+  n->bus = tw_bus_open(&bc, e2, sizeof e2);
+  if (!n->bus) {
+    if (err && en)
+      snprintf(err, en, "node %s: %s", cfg->nation, e2);
+    goto fail;
+  }
+  timeline(n, 0.0, "node up: %d sensors, links %s%s%s, %s, releasable to %s", n->n_own,
+           cfg->link[0].name, cfg->n_links > 1 ? " " : "", cfg->n_links > 1 ? cfg->link[1].name : "",
+           cfg->secure ? "DDS Security on" : "INSECURE", n->relset);
+  return n;
+
+oom:
+  if (err && en)
+    snprintf(err, en, "node %s: out of memory", cfg->nation);
+fail:
+  tw_node_close(n);
+  return NULL;
+}
+
+void tw_node_close(tw_node *n)
+{
+  if (!n)
+    return;
+  tw_bus_close(n->bus);
+  tw_recorder_close(n->rec);
+  tw_fusion_free(n->fus);
+  tw_tracker_free(n->trk);
+  tw_sim_free(&n->sim);
+  free(n->rep);
+  free(n);
+}
+
+void tw_node_get_stats(const tw_node *n, tw_node_stats *s)
+{
+  if (n && s) {
+    *s = n->st;
+    s->system_tracks = tw_fusion_count(n->fus);
+  }
+}
+
+/* --- the loop's parts ----------------------------------------------------------------------- */
+
+/* Own reports whose time of validity is past the re-ordering window. */
+static int feed_reports(tw_node *n, double t)
+{
+  size_t j = n->next;
+  while (j < n->n_rep && (double)(n->rep[j].t_ns - n->scn.start) * 1e-9 <= t - n->window_s)
+    j++;
+  if (j == n->next)
+    return 0;
+  if (n->st.first_own_s < 0.0) {
+    double t0 = (double)(n->rep[n->next].t_report_ns - n->scn.start) * 1e-9;
+    n->st.first_own_s = t0;
+    timeline(n, t0, "first report from our own sensors (%s)", n->own[n->rep[n->next].sensor].id);
+  }
+  int rc = tw_tracker_process(n->trk, n->rep + n->next, j - n->next);
+  n->st.reports += j - n->next;
+  n->next = j;
+  return rc;
+}
+
+static void share_own(tw_node *n, double t)
+{
+  tw_time_ns now = n->scn.start + tw_time_from_s(t);
+  for (int i = 0; i < tw_tracker_count(n->trk); i++) {
+    const tw_track *k = tw_tracker_track(n->trk, i);
+    if (k->status != TW_TRACK_CONFIRMED)
+      continue;
+    char key[64], json[512];
+    snprintf(key, sizeof key, "own %u", k->id);
+    if (first_time(n, key))
+      timeline(n, k->t_confirmed_s, "our track %s#%u confirmed (%d updates)", n->cfg.nation, k->id,
+               k->n_updates);
+    if (!n->own_tracked) {
+      n->own_tracked = 1;
+      n->st.first_own_track_s = k->t_confirmed_s;
+    }
+    tw_fusion_input in;
+    fusion_input(&in, n->cfg.nation, k);
+    tw_fusion_update(n->fus, &in, t, NULL);
+    track_json(json, sizeof json, n->cfg.nation, k);
+    for (int l = 0; l < n->cfg.n_links; l++) {
+      const char *link = n->cfg.link[l].name, *peer = other_end(&n->cfg.link[l], n->cfg.nation);
+      if (!in_marking(&n->mark, peer)) {
+        n->st.withheld++;
+        tw_recorder_decision(n->rec, now, "tw_local_track", link, 0,
+                             "marking does not include the partner", n->cfg.nation, n->relset);
+        continue;
+      }
+      if (tw_bus_publish_track(n->bus, link, k, &n->mark) == 0) {
+        n->st.published++;
+        tw_recorder_sample(n->rec, now, "tw_local_track", TW_REC_OUT, n->cfg.nation, n->relset,
+                           link, json);
+        tw_recorder_decision(n->rec, now, "tw_local_track", link, 1, "releasable", n->cfg.nation,
+                             n->relset);
+      }
+    }
+  }
+}
+
+/* Pass a partner track on to our other links, within its marking. */
+static void relay(tw_node *n, const tw_bus_sample *s, double t, const char *json)
+{
+  tw_time_ns now = n->scn.start + tw_time_from_s(t);
+  char rel[128];
+  tw_bus_relset_format(rel, sizeof rel, &s->marking);
+  for (int l = 0; l < n->cfg.n_links; l++) {
+    const char *link = n->cfg.link[l].name, *peer = other_end(&n->cfg.link[l], n->cfg.nation);
+    if (!strcmp(link, s->link) || !strcmp(peer, s->u.local.originator))
+      continue;
+    char key[64];
+    if (!in_marking(&s->marking, peer)) {
+      n->st.withheld++;
+      tw_recorder_decision(n->rec, now, "tw_local_track", link, 0,
+                           "relay: marking does not include the partner", s->u.local.originator,
+                           rel);
+      snprintf(key, sizeof key, "withheld %s %u %s", s->u.local.originator, s->u.local.track.id,
+               peer);
+      if (first_time(n, key))
+        timeline(n, t, "withheld %s#%u from %s: marked REL TO %s", s->u.local.originator,
+                 s->u.local.track.id, peer, rel);
+      continue;
+    }
+    if (tw_bus_publish_track(n->bus, link, &s->u.local.track, &s->marking) == 0) {
+      n->st.relayed++;
+      tw_recorder_sample(n->rec, now, "tw_local_track", TW_REC_OUT, s->u.local.originator, rel, link, json);
+      tw_recorder_decision(n->rec, now, "tw_local_track", link, 1, "relay within marking",
+                           s->u.local.originator, rel);
+      snprintf(key, sizeof key, "relay %s %u %s", s->u.local.originator, s->u.local.track.id,
+               peer);
+      if (first_time(n, key))
+        timeline(n, t, "relayed %s#%u to %s over %s (REL TO %s)", s->u.local.originator,
+                 s->u.local.track.id, peer, link, rel);
+    }
+  }
+}
+
+static void take_partner(tw_node *n, double t)
+{
+  int got = tw_bus_poll(n->bus, 10, n->in, POLL_BATCH);
+  tw_time_ns now = n->scn.start + tw_time_from_s(t);
+  for (int i = 0; i < got; i++) {
+    const tw_bus_sample *s = &n->in[i];
+    n->st.received++;
+    if (s->kind == TW_BUS_HEALTH && !s->retired) {
+      for (int l = 0; l < n->cfg.n_links; l++)
+        if (!strcmp(n->cfg.link[l].name, s->link)) {
+          n->partner_latency_ms[l] = (double)(s->t_recv_ns - s->t_source_ns) * 1e-6;
+          n->partner_heard[l] = s->t_recv_ns;
+        }
+      continue;
+    }
+    if (s->kind != TW_BUS_LOCAL_TRACK || s->retired ||
+        !strcmp(s->u.local.originator, n->cfg.nation))
+      continue;
+    char rel[128], json[512], key[64];
+    tw_bus_relset_format(rel, sizeof rel, &s->marking);
+    track_json(json, sizeof json, s->u.local.originator, &s->u.local.track);
+    tw_recorder_sample(n->rec, now, "tw_local_track", TW_REC_IN, s->u.local.originator, rel,
+                       s->link, json);
+    tw_fusion_input in;
+    fusion_input(&in, s->u.local.originator, &s->u.local.track);
+    const char *why = NULL;
+    if (tw_fusion_validate(&in, t, &why) != 0) {
+      n->st.rejected++;
+      tw_recorder_decision(n->rec, now, "tw_local_track", s->link, 0, why ? why : "invalid",
+                           s->u.local.originator, rel);
+      continue;
+    }
+    snprintf(key, sizeof key, "in %s %u", s->u.local.originator, s->u.local.track.id);
+    if (first_time(n, key)) {
+      if (n->st.first_partner_s < 0.0)
+        n->st.first_partner_s = t;
+      timeline(n, t, "received %s#%u over %s (REL TO %s)", s->u.local.originator,
+               s->u.local.track.id, s->link, rel);
+    }
+    tw_fusion_update(n->fus, &in, t, NULL);
+    if (n->cfg.relay)
+      relay(n, s, t, json);
+  }
+}
+
+static void fuse_and_tell(tw_node *n, double t)
+{
+  tw_fusion_fuse(n->fus, t);
+  for (int i = 0; i < tw_fusion_count(n->fus); i++) {
+    const tw_system_track *s = tw_fusion_get(n->fus, i);
+    char key[64], who[160] = "";
+    int off = 0, own = 0;
+    for (int k = 0; k < s->n_sources && off < (int)sizeof who - 20; k++) {
+      off += snprintf(who + off, sizeof who - (size_t)off, "%s%s#%u", k ? " + " : "",
+                      s->src[k].originator, s->src[k].local_id);
+      own |= !strcmp(s->src[k].originator, n->cfg.nation);
+    }
+    snprintf(key, sizeof key, "gtn %u %d", s->gtn, s->n_sources);
+    if (!first_time(n, key))
+      continue;
+    if (n->st.first_system_s < 0.0)
+      n->st.first_system_s = t;
+    if (!own && !n->own_tracked)
+      timeline(n, t, "fused picture shows system track GTN %u from partner data (%s), before "
+               "any %s sensor has tracked it", s->gtn, who, n->cfg.nation);
+    else
+      timeline(n, t, "system track GTN %u fuses %s", s->gtn, who);
+  }
+}
+
+static void predict_and_tell(tw_node *n, double t)
+{
+  for (int i = 0; i < tw_fusion_count(n->fus); i++) {
+    const tw_system_track *s = tw_fusion_get(n->fus, i);
+    if (fabs(s->x[6]) > 2.0 || s->n_sources == 0)
+      continue; /* still under power: where it falls depends on when the thrust stops */
+    double x6[6], P6[36];
+    for (int a = 0; a < 6; a++) {
+      x6[a] = s->x[a];
+      for (int b = 0; b < 6; b++)
+        P6[a * 6 + b] = s->P[a * TW_FUSION_NX + b];
+    }
+    double kappa = fmin(fmax(s->x[8], 1e-5), 2e-3);
+    double sig = fmin(fmax(sqrt(fmax(s->P[80], 0.0)) / kappa, 0.05), 1.5);
+    tw_ground_ellipse g;
+    if (tw_predict_impact(&g, s->t_s, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0) < 0)
+      continue;
+    tw_bus_prediction p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.node, sizeof p.node, "%s", n->cfg.nation);
+    p.gtn = s->gtn;
+    p.t_ns = n->scn.start + tw_time_from_s(s->t_s);
+    p.has_impact = 1;
+    p.impact = g;
+    for (int l = 0; l < n->cfg.n_links; l++)
+      tw_bus_publish_prediction(n->bus, n->cfg.link[l].name, &p, &n->mark);
+    double major = g.semi_major_m[1] / 1e3;
+    int bucket = major < 25 ? 3 : major < 100 ? 2 : major < 500 ? 1 : 0;
+    char key[64];
+    snprintf(key, sizeof key, "pred %u %d", s->gtn, bucket);
+    if (first_time(n, key))
+      timeline(n, t, "GTN %u impact predicted at %.2fN %.2fE, 95%% ellipse %.0f x %.0f km, "
+               "T+%.0f s +- %.0f s", s->gtn, g.lat_rad / TW_DEG, g.lon_rad / TW_DEG, major,
+               g.semi_minor_m[1] / 1e3, g.t_s, g.sigma_t_s);
+  }
+}
+
+static void health(tw_node *n)
+{
+  tw_bus_health h;
+  memset(&h, 0, sizeof h);
+  snprintf(h.node, sizeof h.node, "%s", n->cfg.nation);
+  h.t_ns = wall_now();
+  h.n_links = n->cfg.n_links;
+  for (int l = 0; l < n->cfg.n_links && l < TW_BUS_MAX_HEALTH_LINKS; l++) {
+    snprintf(h.links[l].partner, sizeof h.links[l].partner, "%s",
+             other_end(&n->cfg.link[l], n->cfg.nation));
+    h.links[l].latency_ms = n->partner_heard[l] ? n->partner_latency_ms[l] : -1.0;
+    h.links[l].last_heard_ns = n->partner_heard[l];
+  }
+  for (int l = 0; l < n->cfg.n_links; l++)
+    tw_bus_publish_health(n->bus, n->cfg.link[l].name, &h, &n->mark);
+}
+
+int tw_node_run(tw_node *n, volatile sig_atomic_t *stop)
+{
+  if (!n)
+    return TW_EINVAL;
+  /* wait for the common start, listening meanwhile so discovery completes */
+  while (!(stop && *stop) && scn_now(n) < 0.0)
+    take_partner(n, 0.0);
+  for (;;) {
+    if (stop && *stop)
+      break;
+    double t = scn_now(n);
+    if (t > n->end_s)
+      break;
+    int rc = feed_reports(n, t);
+    if (rc < 0)
+      return rc;
+    tw_tracker_housekeep(n->trk, t - n->window_s);
+    if (t >= n->next_share) {
+      share_own(n, t);
+      n->next_share = t + SHARE_EVERY_S;
+    }
+    take_partner(n, t);
+    if (t >= n->next_fuse) {
+      fuse_and_tell(n, t);
+      n->next_fuse = t + FUSE_EVERY_S;
+    }
+    if (t >= n->next_pred) {
+      predict_and_tell(n, t);
+      n->next_pred = t + PREDICT_EVERY_S;
+    }
+    if (t >= n->next_health) {
+      health(n);
+      n->next_health = t + HEALTH_EVERY_S * n->speed;
+    }
+  }
+  tw_node_stats s;
+  tw_node_get_stats(n, &s);
+  timeline(n, scn_now(n), "node down: %zu own reports, %zu tracks shared, %zu received, %zu "
+           "relayed, %zu withheld, %zu rejected, %d system tracks", s.reports, s.published,
+           s.received, s.relayed, s.withheld, s.rejected, s.system_tracks);
+  return 0;
+}
