@@ -31,7 +31,7 @@
 
 /* Timeline events already told, so each is told once. */
 typedef struct seen {
-  char key[64];
+  char key[128];
 } seen;
 
 struct tw_node {
@@ -59,6 +59,9 @@ struct tw_node {
   tw_time_ns partner_heard[TW_NODECFG_MAX_LINKS];
   tw_bus_sample in[POLL_BATCH];
   int own_tracked; /* an own confirmed track has existed */
+  int alerted[64];  /* GTNs this node has raised a launch alert for (first 64) */
+  int n_alerted;
+  double restored_until; /* partner tracks restored from the recording are valid to here */
   tw_node_stats st;
 };
 
@@ -106,16 +109,28 @@ static int in_marking(const tw_bus_marking *m, const char *nation)
   return 0;
 }
 
-/* A compact JSON summary of a track for the recorder. */
+/* A track as JSON for the recorder: where it is for a reader, and its whole state (x, and the
+ * upper triangle of P) so that a restarted node can take it back. */
 static void track_json(char *buf, size_t n, const char *originator, const tw_track *t)
 {
   tw_geodetic g;
   tw_ecef_to_geo(&g, t->x);
-  snprintf(buf, n,
-           "{\"originator\":\"%s\",\"track_id\":%u,\"t_s\":%.3f,\"lat\":%.5f,\"lon\":%.5f,"
-           "\"alt_m\":%.0f,\"v\":[%.1f,%.1f,%.1f],\"sigma_pos_m\":%.1f,\"status\":%d}",
-           originator, t->id, t->t_s, g.lat_rad / TW_DEG, g.lon_rad / TW_DEG, g.h_m, t->x[3],
-           t->x[4], t->x[5], sqrt(fabs(t->P[0] + t->P[10] + t->P[20])), (int)t->status);
+  int off = snprintf(buf, n,
+                     "{\"originator\":\"%s\",\"track_id\":%u,\"t_s\":%.3f,\"lat\":%.5f,"
+                     "\"lon\":%.5f,\"alt_m\":%.0f,\"sigma_pos_m\":%.1f,\"status\":%d,"
+                     "\"mu\":[%.4f,%.4f,%.4f],\"x\":[",
+                     originator, t->id, t->t_s, g.lat_rad / TW_DEG, g.lon_rad / TW_DEG, g.h_m,
+                     sqrt(fabs(t->P[0] + t->P[10] + t->P[20])), (int)t->status, t->mu[0],
+                     t->mu[1], t->mu[2]);
+  for (int i = 0; i < TW_TRACK_NX && off < (int)n; i++)
+    off += snprintf(buf + off, n - (size_t)off, "%s%.9g", i ? "," : "", t->x[i]);
+  off += snprintf(buf + off, n > (size_t)off ? n - (size_t)off : 0, "],\"p\":[");
+  for (int i = 0, k = 0; i < TW_TRACK_NX; i++)
+    for (int j = i; j < TW_TRACK_NX && off < (int)n; j++, k++)
+      off += snprintf(buf + off, n - (size_t)off, "%s%.9g", k ? "," : "",
+                      t->P[i * TW_TRACK_NX + j]);
+  if (off < (int)n)
+    snprintf(buf + off, n - (size_t)off, "]}");
 }
 
 static void fusion_input(tw_fusion_input *in, const char *originator, const tw_track *t)
@@ -127,6 +142,101 @@ static void fusion_input(tw_fusion_input *in, const char *originator, const tw_t
   memcpy(in->x, t->x, sizeof in->x);
   memcpy(in->P, t->P, sizeof in->P);
   memcpy(in->mu, t->mu, sizeof in->mu);
+}
+
+/* --- restart: take back what the recording holds ---------------------------------------------- */
+
+typedef struct restore_ctx {
+  tw_node *n;
+  int tracks, alerts;
+  double now_s;
+} restore_ctx;
+
+/* Parse "key":[numbers] from a recorded payload into out (at most max); the count. */
+static int json_numbers(const char *js, const char *key, double *out, int max)
+{
+  char pat[16];
+  snprintf(pat, sizeof pat, "\"%s\":[", key);
+  const char *p = js ? strstr(js, pat) : NULL;
+  if (!p)
+    return 0;
+  p += strlen(pat);
+  int k = 0;
+  while (k < max && *p && *p != ']') {
+    char *end;
+    double v = strtod(p, &end);
+    if (end == p)
+      return -1;
+    out[k++] = v;
+    p = end;
+    if (*p == ',')
+      p++;
+  }
+  return k;
+}
+
+static int restore_row(void *ctx, const tw_rec_row *row)
+{
+  restore_ctx *rc = ctx;
+  tw_node *n = rc->n;
+  if (row->kind == TW_REC_ALERT && row->alert_id) {
+    char key[96];
+    snprintf(key, sizeof key, "alert %s %s", row->alert_id, row->status ? row->status : "");
+    if (first_time(n, key))
+      rc->alerts++;
+    return 0;
+  }
+  if (row->kind != TW_REC_SAMPLE || row->direction != TW_REC_IN || !row->topic ||
+      strcmp(row->topic, "tw_local_track") != 0 || !row->originator)
+    return 0;
+  double t = (double)(row->t_ns - n->scn.start) * 1e-9;
+  if (t < rc->now_s - 30.0) /* older than the fusion's source timeout: not active */
+    return 0;
+  double x[TW_TRACK_NX], p[45], id = 0, mu[3] = {0, 1, 0}, ts[1];
+  const char *q = row->payload ? strstr(row->payload, "\"track_id\":") : NULL;
+  if (!q || json_numbers(row->payload, "x", x, TW_TRACK_NX) != TW_TRACK_NX ||
+      json_numbers(row->payload, "p", p, 45) != 45)
+    return 0;
+  id = atof(q + 11);
+  json_numbers(row->payload, "mu", mu, 3);
+  const char *qt = strstr(row->payload, "\"t_s\":");
+  ts[0] = qt ? atof(qt + 6) : t;
+  tw_fusion_input in;
+  memset(&in, 0, sizeof in);
+  snprintf(in.originator, sizeof in.originator, "%s", row->originator);
+  in.local_id = (uint32_t)id;
+  in.t_s = ts[0];
+  memcpy(in.x, x, sizeof x);
+  for (int i = 0, k = 0; i < TW_TRACK_NX; i++)
+    for (int j = i; j < TW_TRACK_NX; j++, k++)
+      in.P[i * TW_TRACK_NX + j] = in.P[j * TW_TRACK_NX + i] = p[k];
+  memcpy(in.mu, mu, sizeof mu);
+  const char *why;
+  if (tw_fusion_validate(&in, rc->now_s, &why) == 0 &&
+      tw_fusion_update(n->fus, &in, rc->now_s, NULL) == 0)
+    rc->tracks++;
+  return 0;
+}
+
+/* A node restarted within its scenario takes back the partner tracks still active and the
+ * alerts it knew from its recording; transient-local durability then brings the alerts again
+ * and the partners' next updates refresh the tracks. */
+static void restore(tw_node *n, const char *path)
+{
+  int64_t last;
+  if (tw_recorder_last_t(path, &last) != 1)
+    return;
+  restore_ctx rc = {n, 0, 0, scn_now(n)};
+  if (rc.now_s <= 0.0)
+    return;
+  tw_rec_filter f = {NULL, n->scn.start + tw_time_from_s(rc.now_s - 60.0), 1};
+  tw_recorder_read(path, &f, restore_row, &rc, NULL, 0);
+  f.has_since = 0;
+  f.topic = "tw_alert";
+  tw_recorder_read(path, &f, restore_row, &rc, NULL, 0);
+  timeline(n, rc.now_s, "restarted: took back %d active partner track updates and %d alerts "
+           "from %s (recorded up to T+%.1f s)", rc.tracks, rc.alerts, path,
+           (double)(last - n->scn.start) * 1e-9);
 }
 
 /* --- open and close ----------------------------------------------------------------------- */
@@ -246,6 +356,7 @@ tw_node *tw_node_open(const tw_nodecfg *cfg, tw_time_ns start_wall, double durat
     goto fail;
   }
   snprintf(path, sizeof path, "%s/%s.db", cfg->data, cfg->nation);
+  restore(n, path); /* before the recorder appends: what a previous run left */
   n->rec = tw_recorder_open(path, e2, sizeof e2);
   if (!n->rec) {
     if (err && en)
@@ -350,7 +461,7 @@ static void share_own(tw_node *n, double t)
     const tw_track *k = tw_tracker_track(n->trk, i);
     if (k->status != TW_TRACK_CONFIRMED)
       continue;
-    char key[64], json[512];
+    char key[64], json[3072];
     snprintf(key, sizeof key, "own %u", k->id);
     if (first_time(n, key))
       timeline(n, k->t_confirmed_s, "our track %s#%u confirmed (%d updates)", n->cfg.nation, k->id,
@@ -434,10 +545,32 @@ static void take_partner(tw_node *n, double t)
         }
       continue;
     }
+    if (s->kind == TW_BUS_ALERT && !s->retired) {
+      char rel[128], key[96];
+      tw_bus_relset_format(rel, sizeof rel, &s->marking);
+      tw_recorder_sample(n->rec, now, "tw_alert", TW_REC_IN, s->marking.originator, rel, s->link,
+                         s->u.alert.body);
+      snprintf(key, sizeof key, "alert %s %s", s->u.alert.id, s->u.alert.status);
+      if (first_time(n, key)) {
+        tw_recorder_alert(n->rec, now, s->u.alert.id, s->u.alert.status, s->u.alert.body);
+        timeline(n, t, "alert %s (%s) received over %s", s->u.alert.id, s->u.alert.status,
+                 s->link);
+        if (n->cfg.relay) /* the hub passes alerts on, within their marking, like tracks */
+          for (int l = 0; l < n->cfg.n_links; l++) {
+            const char *peer = other_end(&n->cfg.link[l], n->cfg.nation);
+            if (strcmp(n->cfg.link[l].name, s->link) && strcmp(peer, s->marking.originator) &&
+                in_marking(&s->marking, peer) &&
+                tw_bus_publish_alert(n->bus, n->cfg.link[l].name, &s->u.alert, &s->marking) == 0)
+              tw_recorder_decision(n->rec, now, "tw_alert", n->cfg.link[l].name, 1,
+                                   "relay within marking", s->marking.originator, rel);
+          }
+      }
+      continue;
+    }
     if (s->kind != TW_BUS_LOCAL_TRACK || s->retired ||
         !strcmp(s->u.local.originator, n->cfg.nation))
       continue;
-    char rel[128], json[512], key[64];
+    char rel[128], json[3072], key[64];
     tw_bus_relset_format(rel, sizeof rel, &s->marking);
     track_json(json, sizeof json, s->u.local.originator, &s->u.local.track);
     tw_recorder_sample(n->rec, now, "tw_local_track", TW_REC_IN, s->u.local.originator, rel,
@@ -464,6 +597,34 @@ static void take_partner(tw_node *n, double t)
   }
 }
 
+/* A launch alert for a new system track: raised once per GTN by this node, published on every
+ * link within our marking (reliable, keep-all, transient-local: late joiners and restarted
+ * partners get it), and recorded. Warnings with areas come with the warnings module. */
+static void raise_alert(tw_node *n, const tw_system_track *s, double t, const char *who)
+{
+  for (int i = 0; i < n->n_alerted; i++)
+    if (n->alerted[i] == (int)s->gtn)
+      return;
+  if (n->n_alerted >= (int)(sizeof n->alerted / sizeof n->alerted[0]))
+    return;
+  n->alerted[n->n_alerted++] = (int)s->gtn;
+  tw_bus_alert a;
+  memset(&a, 0, sizeof a);
+  tw_geodetic g;
+  tw_ecef_to_geo(&g, s->x);
+  snprintf(a.id, sizeof a.id, "%s-launch-%u", n->cfg.nation, s->gtn);
+  a.t_ns = n->scn.start + tw_time_from_s(t);
+  snprintf(a.status, sizeof a.status, "launch");
+  snprintf(a.body, sizeof a.body,
+           "{\"kind\":\"launch\",\"gtn\":%u,\"t_s\":%.1f,\"lat\":%.3f,\"lon\":%.3f,"
+           "\"alt_km\":%.1f,\"sources\":\"%s\"}",
+           s->gtn, t, g.lat_rad / TW_DEG, g.lon_rad / TW_DEG, g.h_m / 1e3, who);
+  for (int l = 0; l < n->cfg.n_links; l++)
+    tw_bus_publish_alert(n->bus, n->cfg.link[l].name, &a, &n->mark);
+  tw_recorder_alert(n->rec, a.t_ns, a.id, a.status, a.body);
+  timeline(n, t, "alert %s raised: launch detected (GTN %u)", a.id, s->gtn);
+}
+
 static void fuse_and_tell(tw_node *n, double t)
 {
   tw_fusion_fuse(n->fus, t);
@@ -476,6 +637,7 @@ static void fuse_and_tell(tw_node *n, double t)
                       s->src[k].originator, s->src[k].local_id);
       own |= !strcmp(s->src[k].originator, n->cfg.nation);
     }
+    raise_alert(n, s, t, who);
     snprintf(key, sizeof key, "gtn %u %d", s->gtn, s->n_sources);
     if (!first_time(n, key))
       continue;

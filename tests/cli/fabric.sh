@@ -14,12 +14,12 @@ fails=0; passes=0
 ok()  { passes=$((passes + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-"$tw" pki init --partners USA,JPN,KOR --hub USA --out "$tmp/pki" >/dev/null || { echo "pki init failed"; exit 1; }
+"$tw" pki init --partners USA,JPN,KOR --hub USA --domain 43 --out "$tmp/pki" >/dev/null || { echo "pki init failed"; exit 1; }
 for n in USA JPN KOR; do
   rel="[USA, JPN, KOR]"; [[ $n == JPN ]] && rel="[JPN, USA]"
   cat > "$tmp/$n.yaml" <<CFG
 nation: $n
-domain: 42
+domain: 43
 group: [USA, JPN, KOR]
 topology: hub
 hub: USA
