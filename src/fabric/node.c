@@ -239,6 +239,13 @@ static void restore(tw_node *n, const char *path)
            (double)(last - n->scn.start) * 1e-9);
 }
 
+/* The bus's rejections and failed writes, to standard error (it rate-limits them itself). */
+static void log_line(void *ctx, const char *line)
+{
+  const tw_node *n = ctx;
+  fprintf(stderr, "triwatchd %s: %s\n", n->cfg.nation, line);
+}
+
 /* --- open and close ----------------------------------------------------------------------- */
 
 static int mkdirs(const char *path)
@@ -393,6 +400,8 @@ tw_node *tw_node_open(const tw_nodecfg *cfg, tw_time_ns start_wall, double durat
     }
     bc.security_xml = sec;
   }
+  bc.log = log_line;
+  bc.log_ctx = n;
   n->bus = tw_bus_open(&bc, e2, sizeof e2);
   if (!n->bus) {
     if (err && en)
@@ -582,6 +591,10 @@ static void take_partner(tw_node *n, double t)
       n->st.rejected++;
       tw_recorder_decision(n->rec, now, "tw_local_track", s->link, 0, why ? why : "invalid",
                            s->u.local.originator, rel);
+      if (n->st.rejected <= 20 || n->st.rejected % 1000 == 0) /* logged, but never a flood */
+        fprintf(stderr, "triwatchd %s: rejected %s#%u over %s (%zu so far): %s\n",
+                n->cfg.nation, s->u.local.originator, s->u.local.track.id, s->link,
+                n->st.rejected, why ? why : "invalid");
       continue;
     }
     snprintf(key, sizeof key, "in %s %u", s->u.local.originator, s->u.local.track.id);
@@ -742,8 +755,14 @@ int tw_node_run(tw_node *n, volatile sig_atomic_t *stop)
   }
   tw_node_stats s;
   tw_node_get_stats(n, &s);
+  tw_bus_stats bs;
+  tw_bus_get_stats(n->bus, &bs);
+  uint64_t bus_rej = 0;
+  for (int r = 0; r < TW_BUS_REJ_N; r++)
+    bus_rej += bs.rejected[r];
   timeline(n, scn_now(n), "node down: %zu own reports, %zu tracks shared, %zu received, %zu "
-           "relayed, %zu withheld, %zu rejected, %d system tracks", s.reports, s.published,
-           s.received, s.relayed, s.withheld, s.rejected, s.system_tracks);
+           "relayed, %zu withheld, %zu rejected by validation, %llu rejected by the bus, %d "
+           "system tracks", s.reports, s.published, s.received, s.relayed, s.withheld, s.rejected,
+           (unsigned long long)bus_rej, s.system_tracks);
   return 0;
 }
