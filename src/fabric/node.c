@@ -61,6 +61,8 @@ struct tw_node {
   int own_tracked; /* an own confirmed track has existed */
   int alerted[64];  /* GTNs this node has raised a launch alert for (first 64) */
   int n_alerted;
+  uint32_t shared_ids[256]; /* own track ids published and not yet retired */
+  int n_shared;
   double restored_until; /* partner tracks restored from the recording are valid to here */
   tw_node_stats st;
 };
@@ -452,20 +454,46 @@ static int feed_reports(tw_node *n, double t)
     j++;
   if (j == n->next)
     return 0;
-  if (n->st.first_own_s < 0.0) {
-    double t0 = (double)(n->rep[n->next].t_report_ns - n->scn.start) * 1e-9;
-    n->st.first_own_s = t0;
-    timeline(n, t0, "first report from our own sensors (%s)", n->own[n->rep[n->next].sensor].id);
-  }
+  if (n->st.first_own_s < 0.0) /* may well be clutter: the timeline waits for a track */
+    n->st.first_own_s = (double)(n->rep[n->next].t_report_ns - n->scn.start) * 1e-9;
   int rc = tw_tracker_process(n->trk, n->rep + n->next, j - n->next);
   n->st.reports += j - n->next;
   n->next = j;
   return rc;
 }
 
+/* Own tracks the tracker has dropped: tell the partners (their readers forget the instance). */
+static void retire_dropped(tw_node *n)
+{
+  int w = 0;
+  for (int i = 0; i < n->n_shared; i++) {
+    int alive = 0;
+    for (int k = 0; k < tw_tracker_count(n->trk) && !alive; k++)
+      alive = tw_tracker_track(n->trk, k)->id == n->shared_ids[i];
+    if (alive) {
+      n->shared_ids[w++] = n->shared_ids[i];
+      continue;
+    }
+    for (int l = 0; l < n->cfg.n_links; l++)
+      tw_bus_retire(n->bus, TW_BUS_LOCAL_TRACK, n->cfg.link[l].name, &n->mark,
+                    n->shared_ids[i], NULL);
+  }
+  n->n_shared = w;
+}
+
+static void remember_shared(tw_node *n, uint32_t id)
+{
+  for (int i = 0; i < n->n_shared; i++)
+    if (n->shared_ids[i] == id)
+      return;
+  if (n->n_shared < (int)(sizeof n->shared_ids / sizeof n->shared_ids[0]))
+    n->shared_ids[n->n_shared++] = id;
+}
+
 static void share_own(tw_node *n, double t)
 {
   tw_time_ns now = n->scn.start + tw_time_from_s(t);
+  retire_dropped(n);
   for (int i = 0; i < tw_tracker_count(n->trk); i++) {
     const tw_track *k = tw_tracker_track(n->trk, i);
     if (k->status != TW_TRACK_CONFIRMED)
@@ -473,8 +501,8 @@ static void share_own(tw_node *n, double t)
     char key[64], json[3072];
     snprintf(key, sizeof key, "own %u", k->id);
     if (first_time(n, key))
-      timeline(n, k->t_confirmed_s, "our track %s#%u confirmed (%d updates)", n->cfg.nation, k->id,
-               k->n_updates);
+      timeline(n, k->t_confirmed_s, "our track %s#%u confirmed (%d updates since our sensors' "
+               "first report of it at T+%.0f s)", n->cfg.nation, k->id, k->n_updates, k->t_start_s);
     if (!n->own_tracked) {
       n->own_tracked = 1;
       n->st.first_own_track_s = k->t_confirmed_s;
@@ -493,6 +521,7 @@ static void share_own(tw_node *n, double t)
       }
       if (tw_bus_publish_track(n->bus, link, k, &n->mark) == 0) {
         n->st.published++;
+        remember_shared(n, k->id);
         tw_recorder_sample(n->rec, now, "tw_local_track", TW_REC_OUT, n->cfg.nation, n->relset,
                            link, json);
         tw_recorder_decision(n->rec, now, "tw_local_track", link, 1, "releasable", n->cfg.nation,
@@ -562,8 +591,6 @@ static void take_partner(tw_node *n, double t)
       snprintf(key, sizeof key, "alert %s %s", s->u.alert.id, s->u.alert.status);
       if (first_time(n, key)) {
         tw_recorder_alert(n->rec, now, s->u.alert.id, s->u.alert.status, s->u.alert.body);
-        timeline(n, t, "alert %s (%s) received over %s", s->u.alert.id, s->u.alert.status,
-                 s->link);
         if (n->cfg.relay) /* the hub passes alerts on, within their marking, like tracks */
           for (int l = 0; l < n->cfg.n_links; l++) {
             const char *peer = other_end(&n->cfg.link[l], n->cfg.nation);
