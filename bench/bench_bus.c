@@ -13,9 +13,8 @@
  * wakes for each sample, as with tw_bus_poll). ddsperf prints half the round trip
  * ("(tnow - tsent) / 2" in ddsperf.c), so its figures are doubled here to compare like with
  * like; its per-second 50% and 99% lines are parsed and the median over the seconds (the first,
- * with discovery, dropped) is taken.
+ * with discovery, dropped) is taken (bench_ddsperf in benchutil.c).
  * Domains are picked from the process id so a concurrent run elsewhere does not mix in. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +31,6 @@
 #define N_WARM 500
 #define STOP_ID 0xffffffffu
 #define PERF_SECONDS 6
-
-static const char *g_xml =
-  "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface address=\"127.0.0.1\"/>"
-  "</Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery><ParticipantIndex>"
-  "auto</ParticipantIndex><MaxAutoParticipantIndex>20</MaxAutoParticipantIndex><Peers><Peer "
-  "Address=\"127.0.0.1\"/></Peers></Discovery></Domain></CycloneDDS>";
 
 static void sleep_ms(int ms)
 {
@@ -143,63 +136,6 @@ static int ping(uint32_t domain, double *rtt, int *n_lost)
   return *n_lost > 10 ? -1 : 0;
 }
 
-/* ddsperf's round trip in a mode ("listener", "waitset"): medians over seconds of its p50 and
- * p99, doubled. 0 or -1. */
-static int ddsperf(uint32_t domain, const char *mode, double *p50, double *p99)
-{
-  char path[64], cmd[256];
-  snprintf(path, sizeof path, "/tmp/tw_bench_bus_%d.xml", (int)getpid());
-  FILE *f = fopen(path, "w");
-  if (f == NULL)
-    return -1;
-  fputs(g_xml, f);
-  fclose(f);
-  char uri[80];
-  snprintf(uri, sizeof uri, "file://%s", path);
-  setenv("CYCLONEDDS_URI", uri, 1);
-  fflush(NULL); /* or the child would print our buffered lines again */
-  pid_t child = fork();
-  if (child == 0) {
-    char dom[16], dur[16];
-    snprintf(dom, sizeof dom, "%u", (unsigned)domain);
-    snprintf(dur, sizeof dur, "%d", PERF_SECONDS + 2);
-    freopen("/dev/null", "w", stdout);
-    execlp("ddsperf", "ddsperf", "-i", dom, "-D", dur, "pong", mode, (char *)NULL);
-    _exit(127);
-  }
-  sleep_ms(300);
-  snprintf(cmd, sizeof cmd, "ddsperf -i %u -D %d ping size 528 %s 2>&1", (unsigned)domain,
-           PERF_SECONDS, mode);
-  FILE *p = popen(cmd, "r");
-  double a50[64], a99[64];
-  int n = 0, lines = 0;
-  char line[512];
-  while (p != NULL && fgets(line, sizeof line, p) != NULL) {
-    const char *q50 = strstr(line, " 50% "), *q99 = strstr(line, " 99% ");
-    if (strstr(line, " size ") == NULL || q50 == NULL || q99 == NULL)
-      continue;
-    if (lines++ == 0 || n == 64)
-      continue; /* the first second has discovery in it */
-    if (sscanf(q50, " 50%% %lfus", &a50[n]) == 1 && sscanf(q99, " 99%% %lfus", &a99[n]) == 1)
-      n++;
-  }
-  if (p != NULL)
-    pclose(p);
-  if (child > 0) {
-    kill(child, SIGTERM);
-    waitpid(child, NULL, 0);
-  }
-  unsetenv("CYCLONEDDS_URI");
-  remove(path);
-  if (n == 0)
-    return -1;
-  qsort(a50, (size_t)n, sizeof a50[0], cmp_double);
-  qsort(a99, (size_t)n, sizeof a99[0], cmp_double);
-  *p50 = 2 * a50[n / 2];
-  *p99 = 2 * a99[n / 2];
-  return 0;
-}
-
 int main(void)
 {
   uint32_t base = 140 + (uint32_t)getpid() % 40 * 2;
@@ -228,7 +164,8 @@ int main(void)
   const char *modes[] = {"listener", "waitset"};
   for (int i = 0; i < 2; i++) {
     double d50, d99;
-    if (ddsperf(base + 1, modes[i], &d50, &d99) != 0) {
+    if (bench_ddsperf("/tmp", base + 1, modes[i], 528, PERF_SECONDS, NULL, NULL, &d50, &d99) !=
+        0) {
       printf("  ddsperf %-8s  not available (cyclonedds-tools not installed, or no output)\n",
              modes[i]);
       continue;

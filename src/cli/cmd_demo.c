@@ -292,6 +292,7 @@ int cmd_demo(int argc, char **argv)
   static line pend[4096];
   int n_pend = 0, alive = N_NODES;
   double jpn_partner = -1.0, jpn_own = -1.0;
+  char jpn_sources[128] = "";
   while (alive > 0) {
     if (g_interrupted)
       for (int i = 0; i < N_NODES; i++)
@@ -327,8 +328,12 @@ int cmd_demo(int argc, char **argv)
           snprintf(l->text, sizeof l->text, "%s", tab2 + 1);
           if (l->t > ch[i].last_t)
             ch[i].last_t = l->t;
-          if (i == 1 && strstr(l->text, "before any") && jpn_partner < 0)
+          if (i == 1 && strstr(l->text, "before any") && jpn_partner < 0) {
             jpn_partner = l->t;
+            const char *o = strstr(l->text, "data ("), *c = o ? strchr(o, ')') : NULL;
+            if (o && c && c - (o + 6) < (long)sizeof jpn_sources)
+              snprintf(jpn_sources, sizeof jpn_sources, "%.*s", (int)(c - (o + 6)), o + 6);
+          }
           if (i == 1 && strstr(l->text, "our track JPN#") && jpn_own < 0)
             jpn_own = l->t;
         }
@@ -364,8 +369,8 @@ int cmd_demo(int argc, char **argv)
   }
   printf("\n");
   if (jpn_partner >= 0)
-    printf("Japan's fused picture showed the launch at T+%.0f s from Korean and US data; Japan's "
-           "own first track came at T+%.0f s.\n", jpn_partner, jpn_own);
+    printf("Japan's fused picture showed the launch at T+%.0f s from partner data (%s); Japan's "
+           "own first track came at T+%.0f s.\n", jpn_partner, jpn_sources, jpn_own);
   printf("Recordings: %s/{USA,JPN,KOR}.db - 'triwatch records %s/JPN.db --json'\n", dir, dir);
   return failed ? TW_EXIT_FAIL : TW_EXIT_OK;
 }
