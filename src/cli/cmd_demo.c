@@ -33,7 +33,8 @@ static const char g_demo_help[] =
   "(default the 2022-10-04 Hwasong-12 over Aomori, at 20x real time) and prints one merged\n"
   "timeline: who saw what when, what was shared and relayed, the fused picture, predictions.\n"
   "Each node's recording is left in DIR/<NATION>.db (default DIR: out/demo); read it with\n"
-  "'triwatch records DIR/JPN.db'. --headless: no web picture (there is none yet either).\n"
+  "'triwatch records DIR/JPN.db'; their diagnostics in DIR/<NATION>.log. --headless: no web\n"
+  "picture (there is none yet either).\n"
   "--offline: the same flight in one process without the bus (timeline, sensors, sharing).\n";
 
 #define N_NODES 3
@@ -131,7 +132,8 @@ static int write_config(const char *dir, const char *nation, const char *scenari
   return fclose(f) == 0 ? 0 : -1;
 }
 
-static int spawn(child *c, const char *daemon, const char *cfg, tw_time_ns start, double duration)
+static int spawn(child *c, const char *daemon, const char *cfg, const char *log, tw_time_ns start,
+                 double duration)
 {
   int pfd[2];
   if (pipe(pfd) < 0)
@@ -146,6 +148,11 @@ static int spawn(child *c, const char *daemon, const char *cfg, tw_time_ns start
     dup2(pfd[1], STDOUT_FILENO);
     close(pfd[0]);
     close(pfd[1]);
+    int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644); /* its diagnostics, and Cyclone's */
+    if (lfd >= 0) {
+      dup2(lfd, STDERR_FILENO);
+      close(lfd);
+    }
     if (duration > 0)
       execl(daemon, "triwatchd", "--config", cfg, "--start-at", s_start, "--duration", s_dur,
             (char *)NULL);
@@ -276,11 +283,12 @@ int cmd_demo(int argc, char **argv)
   child ch[N_NODES];
   tw_time_ns start = tw_time_now() + 4 * TW_NS_PER_S; /* time for discovery and handshakes */
   for (int i = 0; i < N_NODES; i++) {
-    char cfg[PATH_MAX + 16], lower[8];
+    char cfg[PATH_MAX + 16], log[PATH_MAX + 16], lower[8];
     for (int k = 0; k < 4; k++)
       lower[k] = g_nations[i][k] ? (char)(g_nations[i][k] - 'A' + 'a') : '\0';
     snprintf(cfg, sizeof cfg, "%s/%s.yaml", dir, lower);
-    if (spawn(&ch[i], daemon, cfg, start, duration) < 0) {
+    snprintf(log, sizeof log, "%s/%s.log", dir, g_nations[i]);
+    if (spawn(&ch[i], daemon, cfg, log, start, duration) < 0) {
       fprintf(stderr, "triwatch: demo: cannot start %s: %s\n", g_nations[i], strerror(errno));
       for (int k = 0; k < i; k++)
         kill(ch[k].pid, SIGTERM);
@@ -362,8 +370,8 @@ int cmd_demo(int argc, char **argv)
     int status = 0;
     waitpid(ch[i].pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      fprintf(stderr, "triwatch: demo: the %s node ended badly (status %d)\n", g_nations[i],
-              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+      fprintf(stderr, "triwatch: demo: the %s node ended badly (status %d); see %s/%s.log\n",
+              g_nations[i], WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir, g_nations[i]);
       failed = 1;
     }
   }
@@ -371,6 +379,7 @@ int cmd_demo(int argc, char **argv)
   if (jpn_partner >= 0)
     printf("Japan's fused picture showed the launch at T+%.0f s from partner data (%s); Japan's "
            "own first track came at T+%.0f s.\n", jpn_partner, jpn_sources, jpn_own);
-  printf("Recordings: %s/{USA,JPN,KOR}.db - 'triwatch records %s/JPN.db --json'\n", dir, dir);
+  printf("Recordings: %s/{USA,JPN,KOR}.db - 'triwatch records %s/JPN.db --json'; node logs: "
+         "%s/{USA,JPN,KOR}.log\n", dir, dir, dir);
   return failed ? TW_EXIT_FAIL : TW_EXIT_OK;
 }
