@@ -26,7 +26,7 @@
 
 static const char g_demo_help[] =
   "usage: triwatch demo [--scenario NAME|FILE] [--speed X] [--duration S] [--data DIR]\n"
-  "                     [--headless] [--offline]\n"
+  "                     [--domain N] [--headless] [--offline]\n"
   "\n"
   "Starts three nodes - USA, JPN, KOR, three triwatchd processes - on 127.0.0.1 with DDS\n"
   "Security on (a development PKI is made in DIR/pki), plays the scenario on a shared clock\n"
@@ -101,7 +101,8 @@ static int find_scenario(char *out, size_t n, const char *arg)
   return -1;
 }
 
-static int write_config(const char *dir, const char *nation, const char *scenario, double speed)
+static int write_config(const char *dir, const char *nation, const char *scenario, double speed,
+                        int domain)
 {
   char path[PATH_MAX + 16], lower[8];
   size_t k = 0;
@@ -115,7 +116,7 @@ static int write_config(const char *dir, const char *nation, const char *scenari
   fprintf(f,
           "# written by 'triwatch demo': the %s node of the three-node hub demo on loopback\n"
           "nation: %s\n"
-          "domain: 42\n"
+          "domain: %d\n"
           "group: [USA, JPN, KOR]\n"
           "topology: hub\n"
           "hub: USA\n"
@@ -128,7 +129,7 @@ static int write_config(const char *dir, const char *nation, const char *scenari
           "  source: simulate\n"
           "  scenario: %s\n"
           "  speed: %g\n",
-          nation, nation, dir, dir, scenario, speed);
+          nation, nation, domain, dir, dir, scenario, speed);
   return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -188,6 +189,8 @@ int cmd_demo(int argc, char **argv)
 {
   const char *scenario_arg = "hwasong12-2022-10-04", *data = "out/demo";
   double speed = 20.0, duration = 0.0;
+  double domain_d = 42.0;
+  int domain = 42;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -206,6 +209,11 @@ int cmd_demo(int argc, char **argv)
     } else if (!strcmp(a, "--speed")) {
       if (cli_parse_double(v, &speed) < 0 || !(speed >= 0.1 && speed <= 1000.0))
         return cli_usage("demo: --speed expects a factor in [0.1, 1000]; got '%s'", v);
+    } else if (!strcmp(a, "--domain")) {
+      if (cli_parse_double(v, &domain_d) < 0 || domain_d != floor(domain_d) ||
+          !(domain_d >= 0 && domain_d <= 230))
+        return cli_usage("demo: --domain expects a DDS domain id in [0, 230]; got '%s'", v);
+      domain = (int)domain_d;
     } else if (!strcmp(a, "--duration")) {
       if (cli_parse_double(v, &duration) < 0 || !(duration > 0.0 && duration < 1e6))
         return cli_usage("demo: --duration expects scenario seconds in (0, 1e6); got '%s'", v);
@@ -241,7 +249,7 @@ int cmd_demo(int argc, char **argv)
     return TW_EXIT_FAIL;
   }
 
-  /* a fresh development PKI and fresh recordings for each run */
+  /* a fresh development PKI (made again when the domain changed) and fresh recordings */
   char pki[PATH_MAX + 8], cmd_db[PATH_MAX + 16];
   snprintf(pki, sizeof pki, "%s/pki", dir);
   for (int i = 0; i < N_NODES; i++) {
@@ -250,12 +258,28 @@ int cmd_demo(int argc, char **argv)
     strncat(cmd_db, "-wal", sizeof cmd_db - strlen(cmd_db) - 1);
     unlink(cmd_db);
   }
+  char gov[PATH_MAX + 32], want[64];
+  snprintf(gov, sizeof gov, "%s/governance.xml", pki);
+  snprintf(want, sizeof want, "<id>%d</id>", domain);
+  FILE *gf = fopen(gov, "r");
+  char gbuf[4096] = "";
+  if (gf) {
+    size_t k = fread(gbuf, 1, sizeof gbuf - 1, gf);
+    gbuf[k] = '\0';
+    fclose(gf);
+  }
+  if (file_exists(pki) && !strstr(gbuf, want)) { /* another domain's PKI: set it aside */
+    char old[PATH_MAX + 32];
+    snprintf(old, sizeof old, "%s.old-%lld", pki, (long long)(tw_time_now() / TW_NS_PER_S));
+    rename(pki, old);
+  }
   if (!file_exists(pki)) {
     tw_pki_opts o;
     tw_pki_opts_init(&o);
     o.partners = g_nations;
     o.n_partners = N_NODES;
     o.hub = "USA";
+    o.domain_id = domain;
     o.out_dir = pki;
     if (tw_pki_init(&o, err, sizeof err) < 0) {
       fprintf(stderr, "triwatch: demo: %s\n", err);
@@ -263,7 +287,7 @@ int cmd_demo(int argc, char **argv)
     }
   }
   for (int i = 0; i < N_NODES; i++)
-    if (write_config(dir, g_nations[i], scenario, speed) < 0) {
+    if (write_config(dir, g_nations[i], scenario, speed, domain) < 0) {
       fprintf(stderr, "triwatch: demo: cannot write the %s config in %s\n", g_nations[i], dir);
       return TW_EXIT_FAIL;
     }
