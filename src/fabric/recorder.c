@@ -176,7 +176,7 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *v)
  * negative TW_E* with the message in err. */
 static int check_schema(sqlite3 *db, const char *path, int64_t *version, char *err, size_t n)
 {
-  int64_t app_id, n_tables, has_schema, has_records;
+  int64_t app_id = 0, n_tables = 0, has_schema = 0, has_records = 0; /* set by query_int */
   int rc = query_int(db, "PRAGMA application_id", &app_id);
   if (rc == SQLITE_OK)
     rc = query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", &n_tables);

@@ -110,6 +110,7 @@ typedef struct map_entry {
 
 struct tw_fusion {
   tw_fusion_config cfg;
+  double last_sweep_s; /* fusion time of the last full map sweep */
   double gate;      /* chi-square distance of gate_chi2_p on NK dof */
   sys *pool;
   int cap;
@@ -1134,7 +1135,12 @@ int tw_fusion_fuse(tw_fusion *f, double t_s)
       f->st.sources_dropped++;
   }
   f->n_pend = 0;
-  map_sweep(f, t_s - f->cfg.memory_s);
+  /* the sweep walks the whole map (its capacity, not the tracks): at most once a second, and
+   * map_insert sweeps anyway when the map fills */
+  if (t_s - f->last_sweep_s >= 1.0 || t_s < f->last_sweep_s) {
+    map_sweep(f, t_s - f->cfg.memory_s);
+    f->last_sweep_s = t_s;
+  }
   return f->n_order;
 }
 
