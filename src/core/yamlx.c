@@ -636,3 +636,47 @@ int tw__yx_missing(tw__yx *c, const yaml_node_t *map, const char *key, const cha
   return tw__yx_fail(c, TW_EPARSE, tw__yx_line(map),
                      "expected %s, got nothing (the key is missing)", what);
 }
+
+int tw__yx_parse_doc(const tw__yx_doc *d, void *out, const char *text, size_t len,
+                     const char *origin, char *err, size_t n)
+{
+  tw__yx c = {.origin = origin ? origin : d->no_origin, .err = err, .err_len = n};
+  if (err && n)
+    err[0] = '\0';
+  if (!out || (!text && len))
+    return tw__yx_fail(&c, TW_EINVAL, 0, "expected a %s and its text, got NULL", d->what);
+  if (len > d->max_input)
+    return tw__yx_fail(&c, TW_ERANGE, 0, "expected at most %zu bytes, got %zu", d->max_input,
+                       len);
+  void *t = calloc(1, d->size);
+  if (!t)
+    return tw__yx_fail(&c, TW_ENOMEM, 0, "expected memory for a %s, got none", d->what);
+  yaml_document_t doc;
+  int rc = tw__yx_load(&c, text ? text : "", len, &doc);
+  if (rc == 0) {
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    rc = root ? d->read(&c, root, t) : tw__yx_fail(&c, TW_EPARSE, 0, "%s", d->empty);
+    tw__yx_unload(&c);
+  }
+  if (rc == 0)
+    memcpy(out, t, d->size);
+  free(t);
+  return rc;
+}
+
+int tw__yx_load_doc(const tw__yx_doc *d, void *out, const char *path, char *err, size_t n)
+{
+  tw__yx c = {.origin = path ? path : d->no_origin, .err = err, .err_len = n};
+  char *text;
+  size_t len;
+  if (err && n)
+    err[0] = '\0';
+  if (!out || !path)
+    return tw__yx_fail(&c, TW_EINVAL, 0, "expected a %s and a path, got NULL", d->what);
+  int rc = tw__yx_read_file(&c, path, d->max_input, &text, &len);
+  if (rc)
+    return rc;
+  rc = tw__yx_parse_doc(d, out, text, len, path, err, n);
+  free(text);
+  return rc;
+}

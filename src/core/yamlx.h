@@ -108,6 +108,26 @@ void tw__yx_unload(tw__yx *c);
  * TW_EIO "path: cannot read: reason", TW_ERANGE (larger than max), TW_ENOMEM. */
 int tw__yx_read_file(tw__yx *c, const char *path, size_t max, char **text, size_t *len);
 
+/* One parser's document reader: fill out from the root node; 0 or a TW_E* code with the message
+ * set through c. */
+typedef int (*tw__yx_root_fn)(tw__yx *c, const yaml_node_t *root, void *out);
+
+/* What the two public entry points of a parser share. A parser describes itself once: */
+typedef struct tw__yx_doc {
+  const char *what;       /* "scenario", "configuration": in messages */
+  const char *empty;      /* the message for an empty file ("expected ..., got an empty file") */
+  const char *no_origin;  /* origin to name when the caller gives none, e.g. "<scenario>" */
+  size_t size;            /* sizeof the output struct */
+  size_t max_input;       /* bytes */
+  tw__yx_root_fn read;
+} tw__yx_doc;
+
+/* Parse text into *out through a zeroed heap copy, so that *out is unchanged on error. */
+int tw__yx_parse_doc(const tw__yx_doc *d, void *out, const char *text, size_t len,
+                     const char *origin, char *err, size_t n);
+/* Read the file at path (at most d->max_input bytes) and parse it as tw__yx_parse_doc. */
+int tw__yx_load_doc(const tw__yx_doc *d, void *out, const char *path, char *err, size_t n);
+
 /* ---- readers of typed values: 0, or the message and its code ---- */
 
 /* A plain decimal scalar as a finite double: 0, TW_EPARSE (not a number) or TW_ERANGE; no

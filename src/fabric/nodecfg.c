@@ -667,56 +667,23 @@ static int read_nodecfg(tw__yx *c, const yaml_node_t *root, tw_nodecfg *g)
   return 0;
 }
 
-static int parse_text(tw__yx *c, tw_nodecfg *g, const char *text, size_t len)
+static int read_root(tw__yx *c, const yaml_node_t *root, void *out)
 {
-  yaml_document_t doc;
-  int rc = tw__yx_load(c, text, len, &doc);
-  if (rc)
-    return rc;
-  const yaml_node_t *root = yaml_document_get_root_node(&doc);
-  if (!root)
-    rc = tw__yx_fail(c, TW_EPARSE, 0,
-                     "expected a node configuration (a mapping with nation, group, data and "
-                     "sensors), got an empty file");
-  else
-    rc = read_nodecfg(c, root, g);
-  tw__yx_unload(c);
-  return rc;
+  return read_nodecfg(c, root, out);
 }
 
-int tw_nodecfg_parse(tw_nodecfg *cfg, const char *text, size_t len, const char *origin, char *err,
-                     size_t n)
+static const tw__yx_doc g_doc = {
+  "configuration",
+  "expected a node configuration (a mapping with nation, group, data and sensors), got an empty "
+  "file",
+  "<nodecfg>", sizeof(tw_nodecfg), MAX_INPUT, read_root};
+
+int tw_nodecfg_parse(tw_nodecfg *cfg, const char *text, size_t len, const char *origin, char *err, size_t n)
 {
-  tw__yx c = {.origin = origin ? origin : "<nodecfg>", .err = err, .err_len = n};
-  if (err && n)
-    err[0] = '\0';
-  if (!cfg || (!text && len))
-    return tw__yx_fail(&c, TW_EINVAL, 0, "expected a configuration and its text, got NULL");
-  if (len > MAX_INPUT)
-    return tw__yx_fail(&c, TW_ERANGE, 0, "expected at most %d bytes, got %zu", MAX_INPUT, len);
-  tw_nodecfg *t = calloc(1, sizeof *t);
-  if (!t)
-    return tw__yx_fail(&c, TW_ENOMEM, 0, "expected memory for a configuration, got none");
-  int rc = parse_text(&c, t, text ? text : "", len);
-  if (rc == 0)
-    *cfg = *t;
-  free(t);
-  return rc;
+  return tw__yx_parse_doc(&g_doc, cfg, text, len, origin, err, n);
 }
 
 int tw_nodecfg_load(tw_nodecfg *cfg, const char *path, char *err, size_t n)
 {
-  tw__yx c = {.origin = path ? path : "<nodecfg>", .err = err, .err_len = n};
-  char *text;
-  size_t len;
-  if (err && n)
-    err[0] = '\0';
-  if (!cfg || !path)
-    return tw__yx_fail(&c, TW_EINVAL, 0, "expected a configuration and a path, got NULL");
-  int rc = tw__yx_read_file(&c, path, MAX_INPUT, &text, &len);
-  if (rc)
-    return rc;
-  rc = tw_nodecfg_parse(cfg, text, len, path, err, n);
-  free(text);
-  return rc;
+  return tw__yx_load_doc(&g_doc, cfg, path, err, n);
 }

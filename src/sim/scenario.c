@@ -501,56 +501,21 @@ static int read_scenario(tw__yx *c, const yaml_node_t *root, tw_scenario *s)
   return 0;
 }
 
-static int parse_text(tw__yx *c, tw_scenario *s, const char *text, size_t len)
+static int read_root(tw__yx *c, const yaml_node_t *root, void *out)
 {
-  yaml_document_t doc;
-  int rc = tw__yx_load(c, text, len, &doc);
-  if (rc)
-    return rc;
-  const yaml_node_t *root = yaml_document_get_root_node(&doc);
-  if (!root)
-    rc = tw__yx_fail(
-        c, TW_EPARSE, 0,
-        "expected a scenario (a mapping with name, start and launches), got an empty file");
-  else
-    rc = read_scenario(c, root, s);
-  tw__yx_unload(c);
-  return rc;
+  return read_scenario(c, root, out);
 }
 
-int tw_scenario_parse(tw_scenario *s, const char *text, size_t len, const char *origin, char *err,
-                      size_t err_len)
+static const tw__yx_doc g_doc = {
+  "scenario", "expected a scenario (a mapping with name, start and launches), got an empty file",
+  "<scenario>", sizeof(tw_scenario), MAX_INPUT, read_root};
+
+int tw_scenario_parse(tw_scenario *s, const char *text, size_t len, const char *origin, char *err, size_t err_len)
 {
-  tw__yx c = {.origin = origin ? origin : "<scenario>", .err = err, .err_len = err_len};
-  if (err && err_len)
-    err[0] = '\0';
-  if (!s || (!text && len))
-    return tw__yx_fail(&c, TW_EINVAL, 0, "expected a scenario and its text, got NULL");
-  if (len > MAX_INPUT)
-    return tw__yx_fail(&c, TW_ERANGE, 0, "expected at most %d bytes, got %zu", MAX_INPUT, len);
-  tw_scenario *t = calloc(1, sizeof *t);
-  if (!t)
-    return tw__yx_fail(&c, TW_ENOMEM, 0, "expected memory for a scenario, got none");
-  int rc = parse_text(&c, t, text ? text : "", len);
-  if (rc == 0)
-    *s = *t;
-  free(t);
-  return rc;
+  return tw__yx_parse_doc(&g_doc, s, text, len, origin, err, err_len);
 }
 
 int tw_scenario_load(tw_scenario *s, const char *path, char *err, size_t err_len)
 {
-  tw__yx c = {.origin = path ? path : "<scenario>", .err = err, .err_len = err_len};
-  char *text;
-  size_t len;
-  if (err && err_len)
-    err[0] = '\0';
-  if (!s || !path)
-    return tw__yx_fail(&c, TW_EINVAL, 0, "expected a scenario and a path, got NULL");
-  int rc = tw__yx_read_file(&c, path, MAX_INPUT, &text, &len);
-  if (rc)
-    return rc;
-  rc = tw_scenario_parse(s, text, len, path, err, err_len);
-  free(text);
-  return rc;
+  return tw__yx_load_doc(&g_doc, s, path, err, err_len);
 }
