@@ -8,8 +8,10 @@ pkgs=(
   libcmocka-dev            # unit tests
   libproj-dev proj-bin     # geodesics (geodesic.h) and the `geod` tool the tests compare with
   libjansson-dev           # JSON
+  libgeos-dev              # threatened areas (polygon intersection)
   liblapacke-dev libgsl-dev # peers measured beside our own code in `make bench`
   libyaml-dev              # scenario files
+  libxml2-dev              # CAP and CoT (XML)
   cyclonedds-dev cyclonedds-tools  # the bus (idlc at build time, ddsperf in make bench)
   libsqlite3-dev           # the recorder
   libssl-dev openssl       # the development PKI (the tests check it with the openssl tool)
