@@ -46,7 +46,7 @@
 #define TW_NODECFG_MAX_PEERS 16
 #define TW_NODECFG_PATH_MAX 1024  /* bytes of a path with its NUL (after resolving) */
 #define TW_NODECFG_DEFAULT_DOMAIN 42
-#define TW_NODECFG_MAX_DOMAIN 232 /* the highest id whose DDSI ports fit in 16 bits */
+#define TW_NODECFG_MAX_DOMAIN 230 /* as the PKI: the DDSI ports of 30 participants fit 16 bits */
 
 enum tw_nodecfg_topology {
   TW_NODECFG_HUB = 0, /* one relay nation linked to every other member (the real one) */
