@@ -181,7 +181,10 @@ static int by_t(const void *a, const void *b)
 
 static void print_line(const line *l)
 {
-  int highlight = strstr(l->text, "before any") != NULL;
+  static int marked[N_NODES]; /* '>>' marks each node's first such moment only */
+  int highlight = strstr(l->text, "before any") != NULL && !marked[l->node];
+  if (highlight)
+    marked[l->node] = 1;
   printf("%s T+%6.1f s  %-4s %s\n", highlight ? ">>" : "  ", l->t, g_nations[l->node], l->text);
 }
 
@@ -296,7 +299,7 @@ int cmd_demo(int argc, char **argv)
   printf("scenario %s at %gx real time; topology: hub (JPN-USA, KOR-USA; USA relays)\n",
          scenario, speed);
   printf("timeline in scenario seconds after the first launch; '>>' marks the moment sharing "
-         "pays\n\n");
+         "first pays at each node\n\n");
   fflush(stdout);
 
   struct sigaction sa;
