@@ -16,6 +16,8 @@ pkgs=(
   libsqlite3-dev           # the recorder
   libssl-dev openssl       # the development PKI (the tests check it with the openssl tool)
   iproute2                 # network-namespace fault tests
+  libmicrohttpd-dev        # the node's web picture, JSON API and Atom feed
+  chromium                 # the browser the web picture's end-to-end test drives
 )
 
 missing=()
