@@ -40,6 +40,18 @@ TW_API const char *tw_areas_nation(const tw_areas *a, int i);
 /* Index of the area with this code, or TW_ENOENT. */
 TW_API int tw_areas_find(const tw_areas *a, const char *code);
 
+/* Called by tw_areas_rings for each ring: the polygon's number (from 0), the ring's number in it
+ * (0 the outer ring, 1.. its holes) and its n points, longitude/latitude in degrees, closed (last
+ * point == first). The arrays live only for the call. Return 0 to go on, a negative TW_E* code to
+ * stop the walk. */
+typedef int (*tw_areas_ring_fn)(void *ctx, int polygon, int ring, int n, const double *lon_deg,
+                                const double *lat_deg);
+/* Walk the rings of area i as the set holds them (after the even-odd union and any repair of the
+ * file's rings): each polygon's outer ring, then its holes. Longitudes are as the file gives
+ * them (they may lie beyond +-180). Returns the number of rings walked; TW_EINVAL for a NULL set
+ * or fn or i out of range, TW_ENOMEM, or the first negative value fn returned. */
+TW_API int tw_areas_rings(const tw_areas *a, int i, tw_areas_ring_fn fn, void *ctx);
+
 /* Areas that a ground ellipse intersects: centre (lat, lon), semi-axes in metres along the
  * ellipsoid surface, orientation the azimuth of the major axis clockwise from north. The ellipse
  * is a 36-gon of geodesic direct points from its centre (inscribed: its edges may cut 0.4% of
@@ -57,5 +69,13 @@ TW_API int tw_areas_hit_ellipse(const tw_areas *a, double lat_rad, double lon_ra
  * argument. */
 TW_API int tw_areas_hit_track(const tw_areas *a, const double *lat_rad, const double *lon_rad,
                               int n, int *codes_out, int max);
+
+/* Areas that a closed polygon meets (touching counts): n >= 4 vertices (lat_rad[i], lon_rad[i]),
+ * the last equal to the first, joined by straight lines in longitude/latitude degrees (so keep
+ * the edges short: tens of km) and unwrapped across the antimeridian from the first vertex. A
+ * self-intersecting ring is an invalid polygon to GEOS and may give a wrong answer or TW_EINVAL.
+ * Output and return as tw_areas_hit_ellipse; TW_EINVAL for a bad argument. */
+TW_API int tw_areas_hit_polygon(const tw_areas *a, const double *lat_rad, const double *lon_rad,
+                                int n, int *codes_out, int max);
 
 #endif

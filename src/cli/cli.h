@@ -23,6 +23,7 @@ int cmd_demo(int argc, char **argv);
 int demo_offline(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 

@@ -16,6 +16,7 @@ static const struct command {
   {"traj", cmd_traj, "solve and fly a missile trajectory for a site, bearing, apogee and range"},
   {"sim", cmd_sim, "simulate a scenario: true flights and every sensor's reports (JSON lines)"},
   {"eval", cmd_eval, "track a scenario with one nation's sensors (or all) and score it"},
+  {"alerts", cmd_alerts, "warn threatened areas for a scenario: CAP 1.2 messages and alerts.json"},
   {"demo", cmd_demo, "the main job: the 2022-10-04 Hwasong-12 flight over Aomori, as a timeline"},
   {"records", cmd_records, "list what a node recorded: samples in/out, share decisions, alerts"},
   {"pki", cmd_pki, "make a development PKI for DDS Security: CAs, identities, signed permissions"},

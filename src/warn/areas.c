@@ -253,6 +253,60 @@ int tw_areas_find(const tw_areas *s, const char *code) {
   return TW_ENOENT;
 }
 
+/* One ring of a polygon to fn, through arrays of its own. */
+static int walk_ring(const tw_areas *s, const GEOSGeometry *ring, int polygon, int k,
+                     tw_areas_ring_fn fn, void *ctx) {
+  const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(s->ctx, ring);
+  unsigned n = 0;
+  if (!seq || !GEOSCoordSeq_getSize_r(s->ctx, seq, &n)) return TW_ENOMEM;
+  double *lon = malloc((n ? n : 1) * sizeof *lon), *lat = malloc((n ? n : 1) * sizeof *lat);
+  int rc = lon && lat ? 0 : TW_ENOMEM;
+  for (unsigned j = 0; j < n && rc == 0; j++)
+    if (!GEOSCoordSeq_getXY_r(s->ctx, seq, j, &lon[j], &lat[j])) rc = TW_ENOMEM;
+  if (rc == 0) rc = fn(ctx, polygon, k, (int)n, lon, lat);
+  free(lon);
+  free(lat);
+  return rc < 0 ? rc : 0;
+}
+
+/* The polygons of g (a Polygon, or a collection holding some, as GEOSMakeValid may leave) to fn;
+ * *npoly and *nring count what was walked. */
+static int walk_polygons(const tw_areas *s, const GEOSGeometry *g, int *npoly, int *nring,
+                         tw_areas_ring_fn fn, void *ctx) {
+  int type = GEOSGeomTypeId_r(s->ctx, g), rc;
+  if (type == GEOS_POLYGON) {
+    const GEOSGeometry *outer = GEOSGetExteriorRing_r(s->ctx, g);
+    int nholes = GEOSGetNumInteriorRings_r(s->ctx, g);
+    if (!outer || nholes < 0) return TW_ENOMEM;
+    if (GEOSisEmpty_r(s->ctx, g) == 1) return 0;
+    if ((rc = walk_ring(s, outer, *npoly, 0, fn, ctx)) < 0) return rc;
+    for (int h = 0; h < nholes; h++) {
+      const GEOSGeometry *hole = GEOSGetInteriorRingN_r(s->ctx, g, h);
+      if (!hole) return TW_ENOMEM;
+      if ((rc = walk_ring(s, hole, *npoly, h + 1, fn, ctx)) < 0) return rc;
+    }
+    (*npoly)++;
+    *nring += 1 + nholes;
+    return 0;
+  }
+  if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+    int n = GEOSGetNumGeometries_r(s->ctx, g);
+    for (int k = 0; k < n; k++) {
+      const GEOSGeometry *part = GEOSGetGeometryN_r(s->ctx, g, k);
+      if (!part) return TW_ENOMEM;
+      if ((rc = walk_polygons(s, part, npoly, nring, fn, ctx)) < 0) return rc;
+    }
+  }
+  return 0; /* points and lines a repair left behind have no area */
+}
+
+int tw_areas_rings(const tw_areas *s, int i, tw_areas_ring_fn fn, void *ctx) {
+  if (!s || !fn || i < 0 || i >= s->n) return TW_EINVAL;
+  int npoly = 0, nring = 0;
+  int rc = walk_polygons(s, s->a[i].geom, &npoly, &nring, fn, ctx);
+  return rc < 0 ? rc : nring;
+}
+
 /* Test a query shape, given as n points of lon/lat in degrees with continuous (unwrapped)
  * longitudes, against every area; also shifted by 360 degrees where it runs past the
  * antimeridian. polygon: the points form a closed ring (last == first). Marks hit[i]. */
@@ -372,6 +426,35 @@ int tw_areas_hit_track(const tw_areas *s, const double *lat_rad, const double *l
   rc = query(s, lon_deg, lat_deg, m, 0, hit);
   if (rc == 0) rc = collect(s, hit, codes_out, max);
 out:
+  free(lon_deg);
+  free(lat_deg);
+  free(hit);
+  return rc;
+}
+
+int tw_areas_hit_polygon(const tw_areas *s, const double *lat_rad, const double *lon_rad, int n,
+                         int *codes_out, int max) {
+  if (!s || !lat_rad || !lon_rad || n < 4 || n > MAX_TRACK_PTS || max < 0
+      || (max > 0 && !codes_out))
+    return TW_EINVAL;
+  for (int i = 0; i < n; i++)
+    if (!isfinite(lat_rad[i]) || fabs(lat_rad[i]) > TW_PI / 2 || !isfinite(lon_rad[i]))
+      return TW_EINVAL;
+  if (lat_rad[0] != lat_rad[n - 1] || tw_wrap_pi(lon_rad[0]) != tw_wrap_pi(lon_rad[n - 1]))
+    return TW_EINVAL;
+  double *lon_deg = malloc((size_t)n * sizeof *lon_deg), *lat_deg = malloc((size_t)n * sizeof *lat_deg);
+  unsigned char *hit = calloc((size_t)s->n, 1);
+  int rc = TW_ENOMEM;
+  if (lon_deg && lat_deg && hit) {
+    for (int i = 0; i < n; i++) {
+      lat_deg[i] = lat_rad[i] / TW_DEG;
+      lon_deg[i] = i ? unwrap_deg(tw_wrap_pi(lon_rad[i]) / TW_DEG, lon_deg[i - 1])
+                     : tw_wrap_pi(lon_rad[0]) / TW_DEG;
+    }
+    lon_deg[n - 1] = lon_deg[0]; /* closed exactly, whatever the unwrapping did */
+    rc = query(s, lon_deg, lat_deg, n, 1, hit);
+    if (rc == 0) rc = collect(s, hit, codes_out, max);
+  }
   free(lon_deg);
   free(lat_deg);
   free(hit);
