@@ -6,8 +6,9 @@
  * second's arrivals at a time in order of validity; a report older than its track by then is
  * refused by the tracker, as it would be live. So warning times include the sensors' latency.
  * Every confirmed track that has coasted for 10 s (boost model probability below one half and a
- * thrust estimate under 2 m/s^2) predicts its impact every 2 s. Times in the results are seconds after the scenario's first launch. CAP
- * messages have status Exercise (a simulated scenario) and are sent on the scenario's clock. */
+ * thrust estimate under 2 m/s^2) predicts its impact every 2 s. Times in the results are seconds
+ * after the scenario's first launch. CAP messages have status Exercise (a simulated scenario)
+ * and are sent on the scenario's clock. */
 #ifndef TRIWATCH_ALERTS_H
 #define TRIWATCH_ALERTS_H
 
