@@ -17,9 +17,9 @@
 #include "triwatch/sim.h"
 #include "triwatch/threat.h"
 #include "triwatch/tracker.h"
+#include "warn/capmsg.h"
 
 #define PREDICT_EVERY_S 2.0
-#define POLY_POINTS 24
 #define SETTLE_S 10.0 /* a track predicts after coasting (and being confirmed) this long */
 #define THRUST_GATE_MPS2 2.0 /* as the node: a track estimating more thrust is under power */
 
@@ -170,21 +170,7 @@ out:
   return rc;
 }
 
-/* --- CAP -------------------------------------------------------------------------------------- */
-
-static void ellipse_ring(double *lat, double *lon, int n, double lat0, double lon0, double a_m,
-                         double b_m, double az)
-{
-  for (int i = 0; i < n - 1; i++) {
-    double t = 2.0 * TW_PI * i / (n - 1);
-    double x = a_m * cos(t), y = b_m * sin(t), la, lo;
-    tw_geodesic_direct(lat0, lon0, az + atan2(y, x), hypot(x, y), &la, &lo, NULL);
-    lat[i] = la / TW_DEG;
-    lon[i] = tw_wrap_pi(lo) / TW_DEG;
-  }
-  lat[n - 1] = lat[0];
-  lon[n - 1] = lon[0];
-}
+/* --- CAP messages -------------------------------------------------------------------------------------- */
 
 static int add_msg(run *r, tw_alert_area *ar, int rec, const tw_warn_event *e)
 {
@@ -196,82 +182,10 @@ static int add_msg(run *r, tw_alert_area *ar, int rec, const tw_warn_event *e)
   memset(m, 0, sizeof *m);
   snprintf(m->id, sizeof m->id, "triwatch-%s-%04d-%02d", out->nation, ar->serial, ar->n_messages + 1);
   m->t_s = e->t_s - r->t0_s;
-
-  const char *name = ar->name, *kind = tw_warn_kind_name(e->kind);
-  int over = e->kind == TW_WARN_OVERFLIGHT;
-  int ended = e->event == TW_WARN_PASSED || e->event == TW_WARN_IMPACTED;
-  char headline[160], desc[600], areadesc[120], event[64];
-  snprintf(event, sizeof event, "Ballistic missile %s", over ? "overflight" : "impact");
-  switch (e->event) {
-  case TW_WARN_NEW:
-  case TW_WARN_UPDATE:
-    snprintf(headline, sizeof headline, over ? "Missile may pass over %s" : "Missile may fall in %s",
-             name);
-    break;
-  case TW_WARN_PASSED: snprintf(headline, sizeof headline, "Missile has passed %s", name); break;
-  case TW_WARN_IMPACTED: snprintf(headline, sizeof headline, "Missile has come down (%s)", name); break;
-  default: snprintf(headline, sizeof headline, "Missile %s warning for %s cancelled", kind, name); break;
-  }
-  char when[40];
-  tw_time_format(when, sizeof when, r->scn->start + tw_time_from_s(e->expected_t_s), 0,
-                 r->offset_min, 0);
-  snprintf(desc, sizeof desc, "%s. Expected %s at %s (T+%.0f s after launch). Exercise: simulated "
-           "scenario '%s'.", e->why, over ? "overflight" : "impact", when,
-           e->expected_t_s - r->t0_s, r->scn->name);
-  snprintf(areadesc, sizeof areadesc, "%s (%s)%s", name, ar->code, ar->eez ? "" : "");
-
-  double plat[POLY_POINTS], plon[POLY_POINTS];
-  if (over) {
-    double rad = 50e3; /* the corridor near the area's first ground point */
-    ellipse_ring(plat, plon, POLY_POINTS, e->lat_deg * TW_DEG, e->lon_deg * TW_DEG, rad, rad, 0.0);
-  } else {
-    ellipse_ring(plat, plon, POLY_POINTS, e->ellipse.lat_rad, e->ellipse.lon_rad,
-                 fmax(e->ellipse.semi_major_m[1], 100.0), fmax(e->ellipse.semi_minor_m[1], 100.0),
-                 e->ellipse.orientation_rad);
-  }
-  tw_cap_polygon poly = {plat, plon, POLY_POINTS};
-  tw_cap_geocode geo[1] = {{"ISO3166-2", ar->code}};
-  if (ar->eez)
-    geo[0].value_name = "triwatch-EEZ-approximate";
-  tw_cap_area area = {areadesc, &poly, 1, geo, 1};
-  tw_cap_alert a;
-  memset(&a, 0, sizeof a);
-  a.identifier = m->id;
-  a.sender = r->sender;
-  a.sent = r->scn->start + tw_time_from_s(e->t_s);
-  a.sent_offset_min = r->offset_min;
-  a.status = TW_CAP_EXERCISE;
-  a.msg_type = e->event == TW_WARN_NEW ? TW_CAP_ALERT
-               : e->event == TW_WARN_CANCEL ? TW_CAP_CANCEL : TW_CAP_UPDATE;
-  a.scope = TW_CAP_PUBLIC;
-  tw_cap_ref ref;
-  if (a.msg_type != TW_CAP_ALERT) {
-    const tw_alert_msg *prev = &out->msg[r->last_msg[rec]];
-    ref.sender = r->sender;
-    ref.identifier = (char *)prev->id;
-    ref.sent = r->scn->start + tw_time_from_s(prev->t_s + r->t0_s);
-    ref.sent_offset_min = r->offset_min;
-    a.refs = &ref;
-    a.n_refs = 1;
-  }
-  a.has_info = 1;
-  a.info.categories = TW_CAP_CAT_SAFETY | TW_CAP_CAT_SECURITY;
-  a.info.event = event;
-  a.info.urgency = ended ? TW_CAP_URG_PAST : e->event == TW_WARN_CANCEL ? TW_CAP_URG_PAST
-                                                                        : TW_CAP_URG_IMMEDIATE;
-  a.info.severity = over ? TW_CAP_SEV_SEVERE : TW_CAP_SEV_EXTREME;
-  a.info.certainty = ended ? TW_CAP_CERT_OBSERVED
-                     : e->event == TW_WARN_CANCEL ? TW_CAP_CERT_UNLIKELY
-                     : e->probability >= 0.5 ? TW_CAP_CERT_LIKELY : TW_CAP_CERT_POSSIBLE;
-  a.info.headline = headline;
-  a.info.description = desc;
-  a.info.instruction = (e->event == TW_WARN_NEW || e->event == TW_WARN_UPDATE)
-                           ? "Take shelter in a sturdy building or underground now. Do not "
-                             "approach fallen objects; report them to the police or fire service."
-                           : NULL;
-  a.info.areas = &area;
-  a.info.n_areas = 1;
-  rc = tw_cap_write(&m->xml, &m->len, &a);
+  const tw_alert_msg *prev = r->last_msg[rec] >= 0 ? &out->msg[r->last_msg[rec]] : NULL;
+  tw__capctx cc = {r->sender, r->offset_min, r->scn->start, r->t0_s, r->scn->name, 1};
+  rc = tw__cap_event(&m->xml, &m->len, &cc, e, ar->code, ar->name, ar->eez, m->id,
+                     prev ? prev->id : NULL, prev ? prev->t_s + r->t0_s : 0.0);
   if (rc < 0)
     return rc;
   r->last_msg[rec] = out->n_msgs;
