@@ -36,12 +36,37 @@ typedef struct tw_node_stats {
   double first_system_s;   /* first fused system track, < 0 none */
 } tw_node_stats;
 
+/* What a node tells people besides its partners (docs/warnings.md, docs/web-api.md). */
+#define TW_NODE_MAX_TAK 4
+typedef struct tw_node_outputs {
+  const char *areas_path;  /* land areas (data/areas.json) for warnings; NULL: none warned */
+  const char *eez_path;    /* approximate EEZs (data/eez.json); NULL: none */
+  const char *web_root;    /* the page's files (build/web); NULL: the JSON API only */
+  const char *http_token;  /* bearer token for the web interface; NULL: none */
+  int http_port;           /* -1: as the config's http says (none if it has none); 0: an
+                              ephemeral port on the config's (or 127.0.0.1) address */
+  double hold_s;           /* keep serving the picture this long (wall s) after the run */
+  int n_tak;               /* CoT outputs to TAK clients on 127.0.0.1 */
+  struct {
+    int tcp;               /* 0: UDP, 1: TCP */
+    int version;           /* TAK protocol 0 (XML) or 1 (protobuf) */
+    int port;
+  } tak[TW_NODE_MAX_TAK];
+} tw_node_outputs;
+
 /* Open a node from its configuration. start_wall is the wall-clock instant (CLOCK_REALTIME) at
  * which scenario time 0 is played; duration_s (> 0) bounds the run in scenario seconds (0: until
  * the last impact plus 30 s). timeline receives the node's timeline (may be NULL). Returns NULL
  * with one line in err on failure (scenario, PKI, bus, recorder). */
 TW_API tw_node *tw_node_open(const tw_nodecfg *cfg, tw_time_ns start_wall, double duration_s,
                              FILE *timeline, char *err, size_t n);
+/* The same with outputs (NULL: as tw_node_open: none). An output that cannot start (the web
+ * port taken, a TAK address refused) fails the open with one line in err. */
+TW_API tw_node *tw_node_open_with(const tw_nodecfg *cfg, const tw_node_outputs *out,
+                                  tw_time_ns start_wall, double duration_s, FILE *timeline,
+                                  char *err, size_t n);
+/* The port the node's web interface listens on (127.0.0.1 unless configured), 0 if none. */
+TW_API int tw_node_http_port(const tw_node *node);
 /* Run until the scenario is over or *stop becomes non-zero. Returns 0, or a negative TW_E*
  * code on a fatal error. */
 TW_API int tw_node_run(tw_node *node, volatile sig_atomic_t *stop);

@@ -26,15 +26,18 @@
 
 static const char g_demo_help[] =
   "usage: triwatch demo [--scenario NAME|FILE] [--speed X] [--duration S] [--data DIR]\n"
-  "                     [--domain N] [--headless] [--offline]\n"
+  "                     [--domain N] [--http-port-base P] [--hold S] [--headless] [--offline]\n"
   "\n"
   "Starts three nodes - USA, JPN, KOR, three triwatchd processes - on 127.0.0.1 with DDS\n"
   "Security on (a development PKI is made in DIR/pki), plays the scenario on a shared clock\n"
   "(default the 2022-10-04 Hwasong-12 over Aomori, at 20x real time) and prints one merged\n"
   "timeline: who saw what when, what was shared and relayed, the fused picture, predictions.\n"
   "Each node's recording is left in DIR/<NATION>.db (default DIR: out/demo); read it with\n"
-  "'triwatch records DIR/JPN.db'; their diagnostics in DIR/<NATION>.log. --headless: no web\n"
-  "picture (there is none yet either).\n"
+  "'triwatch records DIR/JPN.db'; their diagnostics in DIR/<NATION>.log.\n"
+  "Each node serves its own live picture on 127.0.0.1: USA on port P, JPN P+1, KOR P+2\n"
+  "(--http-port-base, default 8081); the URLs are printed first: open one in a browser.\n"
+  "--hold S keeps the nodes (and their pictures) up S wall seconds after the scenario ends.\n"
+  "--headless: no web pictures.\n"
   "--offline: the same flight in one process without the bus (timeline, sensors, sharing).\n";
 
 #define N_NODES 3
@@ -102,7 +105,7 @@ static int find_scenario(char *out, size_t n, const char *arg)
 }
 
 static int write_config(const char *dir, const char *nation, const char *scenario, double speed,
-                        int domain)
+                        int domain, int http_port)
 {
   char path[PATH_MAX + 16], lower[8];
   size_t k = 0;
@@ -130,11 +133,13 @@ static int write_config(const char *dir, const char *nation, const char *scenari
           "  scenario: %s\n"
           "  speed: %g\n",
           nation, nation, domain, dir, dir, scenario, speed);
+  if (http_port > 0)
+    fprintf(f, "http: 127.0.0.1:%d\n", http_port);
   return fclose(f) == 0 ? 0 : -1;
 }
 
 static int spawn(child *c, const char *daemon, const char *cfg, const char *log, tw_time_ns start,
-                 double duration)
+                 double duration, double hold)
 {
   int pfd[2];
   if (pipe(pfd) < 0)
@@ -143,9 +148,26 @@ static int spawn(child *c, const char *daemon, const char *cfg, const char *log,
   if (pid < 0)
     return -1;
   if (pid == 0) {
-    char s_start[32], s_dur[32];
+    char s_start[32], s_dur[32], s_hold[32];
     snprintf(s_start, sizeof s_start, "%lld", (long long)start);
     snprintf(s_dur, sizeof s_dur, "%g", duration);
+    snprintf(s_hold, sizeof s_hold, "%g", hold);
+    char *args[12];
+    int k = 0;
+    args[k++] = "triwatchd";
+    args[k++] = "--config";
+    args[k++] = (char *)cfg;
+    args[k++] = "--start-at";
+    args[k++] = s_start;
+    if (duration > 0) {
+      args[k++] = "--duration";
+      args[k++] = s_dur;
+    }
+    if (hold > 0) {
+      args[k++] = "--hold";
+      args[k++] = s_hold;
+    }
+    args[k] = NULL;
     dup2(pfd[1], STDOUT_FILENO);
     close(pfd[0]);
     close(pfd[1]);
@@ -154,11 +176,7 @@ static int spawn(child *c, const char *daemon, const char *cfg, const char *log,
       dup2(lfd, STDERR_FILENO);
       close(lfd);
     }
-    if (duration > 0)
-      execl(daemon, "triwatchd", "--config", cfg, "--start-at", s_start, "--duration", s_dur,
-            (char *)NULL);
-    else
-      execl(daemon, "triwatchd", "--config", cfg, "--start-at", s_start, (char *)NULL);
+    execv(daemon, args);
     fprintf(stderr, "triwatch: demo: cannot run %s: %s\n", daemon, strerror(errno));
     _exit(127);
   }
@@ -193,7 +211,8 @@ int cmd_demo(int argc, char **argv)
   const char *scenario_arg = "hwasong12-2022-10-04", *data = "out/demo";
   double speed = 20.0, duration = 0.0;
   double domain_d = 42.0;
-  int domain = 42;
+  int domain = 42, headless = 0;
+  double port_base = 8081.0, hold = 0.0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -202,6 +221,7 @@ int cmd_demo(int argc, char **argv)
     } else if (!strcmp(a, "--offline")) {
       return demo_offline(argc, argv);
     } else if (!strcmp(a, "--headless")) {
+      headless = 1;
       continue;
     } else if (!v) {
       return cli_usage("demo: %s needs a value (see 'triwatch demo --help')", a);
@@ -217,6 +237,13 @@ int cmd_demo(int argc, char **argv)
           !(domain_d >= 0 && domain_d <= 230))
         return cli_usage("demo: --domain expects a DDS domain id in [0, 230]; got '%s'", v);
       domain = (int)domain_d;
+    } else if (!strcmp(a, "--http-port-base")) {
+      if (cli_parse_double(v, &port_base) < 0 || port_base != floor(port_base) ||
+          !(port_base >= 1024 && port_base <= 65533))
+        return cli_usage("demo: --http-port-base expects a port in [1024, 65533]; got '%s'", v);
+    } else if (!strcmp(a, "--hold")) {
+      if (cli_parse_double(v, &hold) < 0 || !(hold >= 0.0 && hold <= 86400.0))
+        return cli_usage("demo: --hold expects wall seconds in [0, 86400]; got '%s'", v);
     } else if (!strcmp(a, "--duration")) {
       if (cli_parse_double(v, &duration) < 0 || !(duration > 0.0 && duration < 1e6))
         return cli_usage("demo: --duration expects scenario seconds in (0, 1e6); got '%s'", v);
@@ -290,7 +317,8 @@ int cmd_demo(int argc, char **argv)
     }
   }
   for (int i = 0; i < N_NODES; i++)
-    if (write_config(dir, g_nations[i], scenario, speed, domain) < 0) {
+    if (write_config(dir, g_nations[i], scenario, speed, domain,
+                     headless ? 0 : (int)port_base + i) < 0) {
       fprintf(stderr, "triwatch: demo: cannot write the %s config in %s\n", g_nations[i], dir);
       return TW_EXIT_FAIL;
     }
@@ -298,6 +326,10 @@ int cmd_demo(int argc, char **argv)
   printf("triwatch demo: three nodes on 127.0.0.1, DDS Security on (PKI in %s)\n", pki);
   printf("scenario %s at %gx real time; topology: hub (JPN-USA, KOR-USA; USA relays)\n",
          scenario, speed);
+  if (!headless)
+    printf("live pictures (open one in a browser): USA http://127.0.0.1:%d/  JPN "
+           "http://127.0.0.1:%d/  KOR http://127.0.0.1:%d/\n", (int)port_base, (int)port_base + 1,
+           (int)port_base + 2);
   printf("timeline in scenario seconds after the first launch; '>>' marks the moment sharing "
          "first pays at each node\n\n");
   fflush(stdout);
@@ -315,7 +347,7 @@ int cmd_demo(int argc, char **argv)
       lower[k] = g_nations[i][k] ? (char)(g_nations[i][k] - 'A' + 'a') : '\0';
     snprintf(cfg, sizeof cfg, "%s/%s.yaml", dir, lower);
     snprintf(log, sizeof log, "%s/%s.log", dir, g_nations[i]);
-    if (spawn(&ch[i], daemon, cfg, log, start, duration) < 0) {
+    if (spawn(&ch[i], daemon, cfg, log, start, duration, headless ? 0.0 : hold) < 0) {
       fprintf(stderr, "triwatch: demo: cannot start %s: %s\n", g_nations[i], strerror(errno));
       for (int k = 0; k < i; k++)
         kill(ch[k].pid, SIGTERM);

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "triwatch/bus.h"
+#include "triwatch/cot.h"
 #include "triwatch/error.h"
 #include "triwatch/fusion.h"
 #include "triwatch/node.h"
@@ -17,6 +20,7 @@
 #include "triwatch/recorder.h"
 #include "triwatch/sim.h"
 #include "triwatch/tracker.h"
+#include "fabric/node_out.h"
 
 #ifndef TW_DDS_PLUGIN_DIR
 #define TW_DDS_PLUGIN_DIR NULL
@@ -24,7 +28,10 @@
 
 #define SHARE_EVERY_S 1.0   /* own tracks published this often (scenario time) */
 #define FUSE_EVERY_S 1.0
-#define PREDICT_EVERY_S 10.0
+#define PREDICT_EVERY_S 2.0 /* predictions feed the warnings */
+#define STATE_EVERY_NS (500 * 1000 * 1000LL) /* the web state, wall clock */
+#define HISTORY_N 300       /* points of each track kept for the web picture (1 a second) */
+#define MAX_HIST_TRACKS 1024
 #define HEALTH_EVERY_S 1.0
 #define MAX_SEEN 512
 #define POLL_BATCH 64
@@ -65,19 +72,41 @@ struct tw_node {
   int n_shared;
   double restored_until; /* partner tracks restored from the recording are valid to here */
   tw_node_stats st;
+  tw__out *out;          /* warnings, web picture, TAK */
+  double hold_s;
+  tw_time_ns next_state; /* wall clock */
+  struct hist {          /* recent positions of each system track, for the web picture */
+    uint32_t gtn;
+    int n, head;
+    double last_t;
+    float p[HISTORY_N][4]; /* t, lat, lon, alt */
+  } *hist;
+  int n_hist;
+  struct pred {          /* the latest impact prediction of each system track */
+    uint32_t gtn;
+    double t;
+    tw_ground_ellipse g;
+  } preds[256];
+  int n_preds;
+  struct srcmark {       /* the marking each partner track came with (for the picture) */
+    char key[24];        /* "KOR#3" */
+    char rel[128];
+  } marks[256];
+  int n_marks;
 };
 
 static void timeline(tw_node *n, double t, const char *fmt, ...)
 {
-  if (!n->tl)
-    return;
+  char text[512];
   va_list ap;
   va_start(ap, fmt);
-  fprintf(n->tl, "%.1f\t%s\t", t, n->cfg.nation);
-  vfprintf(n->tl, fmt, ap);
-  fputc('\n', n->tl);
-  fflush(n->tl);
+  vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
+  if (n->tl) {
+    fprintf(n->tl, "%.1f\t%s\t%s\n", t, n->cfg.nation, text);
+    fflush(n->tl);
+  }
+  tw__out_timeline(n->out, t, text);
 }
 
 /* 1 the first time key is seen. */
@@ -293,6 +322,15 @@ static int own_reports(tw_node *n)
 tw_node *tw_node_open(const tw_nodecfg *cfg, tw_time_ns start_wall, double duration_s,
                       FILE *tl, char *err, size_t en)
 {
+  return tw_node_open_with(cfg, NULL, start_wall, duration_s, tl, err, en);
+}
+
+int tw_node_http_port(const tw_node *n) { return n ? tw__out_http_port(n->out) : 0; }
+
+tw_node *tw_node_open_with(const tw_nodecfg *cfg, const tw_node_outputs *outs,
+                           tw_time_ns start_wall, double duration_s, FILE *tl, char *err,
+                           size_t en)
+{
   if (err && en)
     err[0] = '\0';
   if (!cfg) {
@@ -410,6 +448,17 @@ tw_node *tw_node_open(const tw_nodecfg *cfg, tw_time_ns start_wall, double durat
       snprintf(err, en, "node %s: %s", cfg->nation, e2);
     goto fail;
   }
+  tw__out_config oc = {cfg->nation, &n->scn, outs, cfg->http_address, cfg->http_port};
+  n->hold_s = outs ? outs->hold_s : 0.0;
+  n->out = tw__out_open(&oc, e2, sizeof e2);
+  if (!n->out) {
+    if (err && en)
+      snprintf(err, en, "node %s: %s", cfg->nation, e2);
+    goto fail;
+  }
+  if (tw__out_serving(n->out))
+    timeline(n, 0.0, "web picture on http://%s:%d/", cfg->http_address[0] ? cfg->http_address
+             : "127.0.0.1", tw__out_http_port(n->out));
   timeline(n, 0.0, "node up: %d sensors, links %s%s%s, %s, releasable to %s", n->n_own,
            cfg->link[0].name, cfg->n_links > 1 ? " " : "", cfg->n_links > 1 ? cfg->link[1].name : "",
            cfg->secure ? "DDS Security on" : "INSECURE", n->relset);
@@ -427,8 +476,10 @@ void tw_node_close(tw_node *n)
 {
   if (!n)
     return;
+  tw__out_close(n->out);
   tw_bus_close(n->bus);
   tw_recorder_close(n->rec);
+  free(n->hist);
   tw_fusion_free(n->fus);
   tw_tracker_free(n->trk);
   tw_sim_free(&n->sim);
@@ -568,6 +619,21 @@ static void relay(tw_node *n, const tw_bus_sample *s, double t, const char *json
   }
 }
 
+static void remember_mark(tw_node *n, const char *orig, uint32_t id, const char *rel)
+{
+  char key[24];
+  snprintf(key, sizeof key, "%s#%u", orig, id);
+  for (int i = 0; i < n->n_marks; i++)
+    if (!strcmp(n->marks[i].key, key)) {
+      snprintf(n->marks[i].rel, sizeof n->marks[i].rel, "%s", rel);
+      return;
+    }
+  int k = n->n_marks < (int)(sizeof n->marks / sizeof n->marks[0]) ? n->n_marks++
+                                                                    : (int)(id % 256);
+  snprintf(n->marks[k].key, sizeof n->marks[k].key, "%s", key);
+  snprintf(n->marks[k].rel, sizeof n->marks[k].rel, "%s", rel);
+}
+
 static void take_partner(tw_node *n, double t)
 {
   int got = tw_bus_poll(n->bus, 10, n->in, POLL_BATCH);
@@ -624,6 +690,7 @@ static void take_partner(tw_node *n, double t)
                 n->st.rejected, why ? why : "invalid");
       continue;
     }
+    remember_mark(n, s->u.local.originator, s->u.local.track.id, rel);
     snprintf(key, sizeof key, "in %s %u", s->u.local.originator, s->u.local.track.id);
     if (first_time(n, key)) {
       if (n->st.first_partner_s < 0.0)
@@ -691,6 +758,19 @@ static void fuse_and_tell(tw_node *n, double t)
   }
 }
 
+static void store_prediction(tw_node *n, uint32_t gtn, const tw_ground_ellipse *g)
+{
+  int k = -1;
+  for (int i = 0; i < n->n_preds && k < 0; i++)
+    if (n->preds[i].gtn == gtn)
+      k = i;
+  if (k < 0)
+    k = n->n_preds < (int)(sizeof n->preds / sizeof n->preds[0]) ? n->n_preds++ : (int)(gtn % 256);
+  n->preds[k].gtn = gtn;
+  n->preds[k].t = g->t_s;
+  n->preds[k].g = *g;
+}
+
 static void predict_and_tell(tw_node *n, double t)
 {
   for (int i = 0; i < tw_fusion_count(n->fus); i++) {
@@ -708,6 +788,8 @@ static void predict_and_tell(tw_node *n, double t)
     tw_ground_ellipse g;
     if (tw_predict_impact(&g, s->t_s, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0) < 0)
       continue;
+    tw__out_predict(n->out, s->gtn, t, s->x, 1.0 / kappa, &g);
+    store_prediction(n, s->gtn, &g);
     tw_bus_prediction p;
     memset(&p, 0, sizeof p);
     snprintf(p.node, sizeof p.node, "%s", n->cfg.nation);
@@ -745,6 +827,237 @@ static void health(tw_node *n)
     tw_bus_publish_health(n->bus, n->cfg.link[l].name, &h, &n->mark);
 }
 
+/* --- warnings, the web picture, CoT -------------------------------------------------------- */
+
+/* Warning events: published to partners as alerts (CAP in the body), recorded, told, and the
+ * impact areas sent to TAK. */
+static void warn_and_tell(tw_node *n, double t)
+{
+  tw__out_event ev[32];
+  int k = tw__out_tick(n->out, t, ev, 32);
+  for (int i = 0; i < k; i++) {
+    const tw__out_event *x = &ev[i];
+    tw_bus_alert a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.id, sizeof a.id, "%s", x->id);
+    a.t_ns = n->scn.start + tw_time_from_s(t);
+    snprintf(a.status, sizeof a.status, "%s", tw_warn_event_name(x->e.event));
+    if (x->xml && x->len <= TW_BUS_ALERT_BODY_MAX)
+      memcpy(a.body, x->xml, x->len);
+    else
+      snprintf(a.body, sizeof a.body, "%s", x->e.why);
+    for (int l = 0; l < n->cfg.n_links; l++)
+      tw_bus_publish_alert(n->bus, n->cfg.link[l].name, &a, &n->mark);
+    tw_recorder_alert(n->rec, a.t_ns, a.id, a.status, a.body);
+    timeline(n, t, "warning %s %s %s (%s): %s", tw_warn_event_name(x->e.event),
+             tw_warn_kind_name(x->e.kind), x->code, x->name, x->e.why);
+    if (x->e.kind == TW_WARN_IMPACT && x->e.event == TW_WARN_NEW) {
+      tw_cot_event c;
+      tw_cot_init(&c);
+      snprintf(c.uid, sizeof c.uid, "triwatch.%s.impact.%d", n->cfg.nation, x->e.serial);
+      snprintf(c.type, sizeof c.type, "%s", TW_COT_TYPE_IMPACT);
+      snprintf(c.how, sizeof c.how, "%s", TW_COT_HOW_MACHINE);
+      snprintf(c.access, sizeof c.access, "REL TO %.100s", n->relset);
+      c.time_ns = c.start_ns = a.t_ns;
+      c.stale_ns = n->scn.start + tw_time_from_s(x->e.expected_t_s + 120.0);
+      c.lat_deg = x->e.lat_deg;
+      c.lon_deg = x->e.lon_deg;
+      c.hae_m = 0.0;
+      c.ce_m = x->e.ellipse.semi_major_m[0] / 1.1774;
+      c.le_m = TW_COT_UNKNOWN_ERR_M;
+      snprintf(c.remarks, sizeof c.remarks, "%s", x->e.why);
+      tw__out_cot(n->out, &c);
+    }
+  }
+}
+
+static struct hist *hist_of(tw_node *n, uint32_t gtn)
+{
+  for (int i = 0; i < n->n_hist; i++)
+    if (n->hist[i].gtn == gtn)
+      return &n->hist[i];
+  if (!n->hist && !(n->hist = calloc(MAX_HIST_TRACKS, sizeof *n->hist)))
+    return NULL;
+  int k = n->n_hist < MAX_HIST_TRACKS ? n->n_hist++ : (int)(gtn % MAX_HIST_TRACKS);
+  memset(&n->hist[k], 0, sizeof n->hist[k]);
+  n->hist[k].gtn = gtn;
+  n->hist[k].last_t = -1e9;
+  return &n->hist[k];
+}
+
+/* "REL TO A, B": the nations every source's marking releases to (own tracks: our marking). */
+static void track_marking(tw_node *n, const tw_system_track *s, char *out, size_t len)
+{
+  char acc[TW_NODECFG_MAX_GROUP][TW_NODECFG_NATION_MAX];
+  int n_acc = -1;
+  for (int k = 0; k < s->n_sources; k++) {
+    char key[24];
+    snprintf(key, sizeof key, "%s#%u", s->src[k].originator, s->src[k].local_id);
+    const char *rel = !strcmp(s->src[k].originator, n->cfg.nation) ? n->relset : NULL;
+    for (int i = 0; i < n->n_marks && !rel; i++)
+      if (!strcmp(n->marks[i].key, key))
+        rel = n->marks[i].rel;
+    if (!rel)
+      continue;
+    char these[TW_NODECFG_MAX_GROUP][TW_NODECFG_NATION_MAX];
+    int m = 0;
+    for (const char *p = rel; *p && m < TW_NODECFG_MAX_GROUP;) {
+      size_t l = strcspn(p, "+");
+      snprintf(these[m++], TW_NODECFG_NATION_MAX, "%.*s", (int)l, p);
+      p += l + (p[l] == '+');
+    }
+    if (n_acc < 0) {
+      memcpy(acc, these, sizeof these);
+      n_acc = m;
+    } else {
+      int w = 0;
+      for (int i = 0; i < n_acc; i++)
+        for (int j = 0; j < m; j++)
+          if (!strcmp(acc[i], these[j])) {
+            memmove(acc[w++], acc[i], sizeof acc[i]);
+            break;
+          }
+      n_acc = w;
+    }
+  }
+  int off = snprintf(out, len, "REL TO ");
+  for (int i = 0; i < n_acc && off < (int)len; i++)
+    off += snprintf(out + off, len - (size_t)off, "%s%s", i ? ", " : "", acc[i]);
+  if (n_acc < 0)
+    snprintf(out, len, "REL TO %s", n->cfg.nation);
+}
+
+static void iso_utc(char *buf, size_t len, tw_time_ns t) { tw_time_format(buf, len, t, 0, 0, 1); }
+
+/* The node's picture as docs/web-api.md's state document, to the web picture, and the tracks
+ * to TAK. */
+static void publish_state(tw_node *n, double t)
+{
+  int web = tw__out_serving(n->out);
+  json_t *root = web ? json_object() : NULL, *tracks = web ? json_array() : NULL;
+  if (web && (!root || !tracks)) {
+    json_decref(root);
+    json_decref(tracks);
+    return;
+  }
+  char buf[64];
+  tw_time_ns now_ns = n->scn.start + tw_time_from_s(t);
+  for (int i = 0; i < tw_fusion_count(n->fus); i++) {
+    const tw_system_track *s = tw_fusion_get(n->fus, i);
+    if (s->n_sources == 0)
+      continue;
+    tw_geodetic g;
+    tw_ecef_to_geo(&g, s->x);
+    double speed = sqrt(s->x[3] * s->x[3] + s->x[4] * s->x[4] + s->x[5] * s->x[5]);
+    double up = (s->x[0] * s->x[3] + s->x[1] * s->x[4] + s->x[2] * s->x[5]) /
+                sqrt(s->x[0] * s->x[0] + s->x[1] * s->x[1] + s->x[2] * s->x[2]);
+    const char *phase = fabs(s->x[6]) > 2.0 ? "boost" : g.h_m < 100e3 && up < 0 ? "reentry"
+                                                                                : "ballistic";
+    char id[32], mark[160];
+    snprintf(id, sizeof id, "%s-%u", n->cfg.nation, s->gtn);
+    track_marking(n, s, mark, sizeof mark);
+    struct hist *h = hist_of(n, s->gtn);
+    if (h && s->t_s - h->last_t >= 1.0) {
+      int k = (h->head + h->n) % HISTORY_N;
+      if (h->n == HISTORY_N)
+        h->head = (h->head + 1) % HISTORY_N;
+      else
+        h->n++;
+      h->p[k][0] = (float)s->t_s;
+      h->p[k][1] = (float)(g.lat_rad / TW_DEG);
+      h->p[k][2] = (float)(g.lon_rad / TW_DEG);
+      h->p[k][3] = (float)g.h_m;
+      h->last_t = s->t_s;
+    }
+    /* CoT: the track */
+    tw_cot_event c;
+    tw_cot_init(&c);
+    snprintf(c.uid, sizeof c.uid, "triwatch.%s.track.%u", n->cfg.nation, s->gtn);
+    snprintf(c.type, sizeof c.type, "a-h-A-M-B");
+    snprintf(c.how, sizeof c.how, "%s", TW_COT_HOW_MACHINE);
+    snprintf(c.access, sizeof c.access, "%.120s", mark);
+    c.time_ns = c.start_ns = now_ns;
+    c.stale_ns = now_ns + 30 * TW_NS_PER_S;
+    c.lat_deg = g.lat_rad / TW_DEG;
+    c.lon_deg = g.lon_rad / TW_DEG;
+    c.hae_m = g.h_m;
+    c.ce_m = sqrt(fabs(s->P[0] + s->P[10] + s->P[20]));
+    c.le_m = c.ce_m;
+    c.flags = TW_COT_HAS_TRACK;
+    double enu[9];
+    tw_enu_basis(enu, g.lat_rad, g.lon_rad);
+    double ve = enu[0] * s->x[3] + enu[1] * s->x[4] + enu[2] * s->x[5];
+    double vn = enu[3] * s->x[3] + enu[4] * s->x[4] + enu[5] * s->x[5];
+    c.course_deg = fmod(atan2(ve, vn) / TW_DEG + 360.0, 360.0);
+    c.speed_mps = speed;
+    tw__out_cot(n->out, &c);
+    if (!web)
+      continue;
+    json_t *src = json_array(), *hj = json_array();
+    for (int k = 0; k < s->n_sources; k++) {
+      char w[24];
+      snprintf(w, sizeof w, "%s#%u", s->src[k].originator, s->src[k].local_id);
+      json_array_append_new(src, json_string(w));
+    }
+    for (int k = 0; h && k < h->n; k++) {
+      const float *p = h->p[(h->head + k) % HISTORY_N];
+      json_array_append_new(hj, json_pack("[f,f,f,f]", (double)p[0], (double)p[1], (double)p[2],
+                                          (double)p[3]));
+    }
+    json_array_append_new(tracks, json_pack("{s:s, s:s, s:o, s:f, s:f, s:f, s:f, s:s, s:s, s:f, s:o}",
+        "id", id, "nation", s->src[0].originator, "sources", src, "lat", g.lat_rad / TW_DEG,
+        "lon", g.lon_rad / TW_DEG, "alt_m", g.h_m, "speed_mps", speed, "phase", phase,
+        "marking", mark, "t_s", s->t_s, "history", hj));
+  }
+  if (!web)
+    return;
+  json_t *preds = json_array();
+  for (int i = 0; i < n->n_preds; i++) {
+    const struct pred *p = &n->preds[i];
+    int live = 0;
+    for (int k = 0; k < tw_fusion_count(n->fus) && !live; k++)
+      live = tw_fusion_get(n->fus, k)->gtn == p->gtn;
+    if (!live || p->g.t_s < t)
+      continue;
+    char id[32];
+    snprintf(id, sizeof id, "%s-%u", n->cfg.nation, p->gtn);
+    const tw_ground_ellipse *g = &p->g;
+    json_array_append_new(preds, json_pack("{s:s, s:f, s:{s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f}, s:{s:f, s:f, s:f}}, s:n}",
+        "track", id, "t_s", t, "impact", "lat", g->lat_rad / TW_DEG, "lon", g->lon_rad / TW_DEG,
+        "t_s", g->t_s, "sigma_t_s", g->sigma_t_s, "e50", "a_m", g->semi_major_m[0], "b_m",
+        g->semi_minor_m[0], "az_deg", g->orientation_rad / TW_DEG, "e95", "a_m",
+        g->semi_major_m[1], "b_m", g->semi_minor_m[1], "az_deg", g->orientation_rad / TW_DEG,
+        "launch"));
+  }
+  json_t *partners = json_array();
+  tw_time_ns wall = wall_now();
+  for (int l = 0; l < n->cfg.n_links; l++) {
+    double heard = n->partner_heard[l]
+                       ? (double)(n->partner_heard[l] - n->start_wall) * 1e-9 * n->speed : -1.0;
+    int up = n->partner_heard[l] && wall - n->partner_heard[l] < 5 * TW_NS_PER_S;
+    json_array_append_new(partners, json_pack("{s:s, s:s, s:b, s:f, s:f}",
+        "nation", other_end(&n->cfg.link[l], n->cfg.nation), "link", n->cfg.link[l].name,
+        "up", up, "last_heard_s", heard, "latency_ms",
+        n->partner_heard[l] ? n->partner_latency_ms[l] : -1.0));
+  }
+  iso_utc(buf, sizeof buf, n->scn.start);
+  json_object_set_new(root, "node", json_string(n->cfg.nation));
+  json_object_set_new(root, "scenario", json_pack("{s:s, s:s, s:b}", "name", n->scn.name,
+                                                  "start_utc", buf, "exercise", 1));
+  json_object_set_new(root, "t_s", json_real(t));
+  iso_utc(buf, sizeof buf, now_ns);
+  json_object_set_new(root, "utc", json_string(buf));
+  json_object_set_new(root, "tracks", tracks);
+  json_object_set_new(root, "predictions", preds);
+  json_object_set_new(root, "alerts", tw__out_alerts_json(n->out, t));
+  json_object_set_new(root, "partners", partners);
+  json_object_set_new(root, "timeline", tw__out_timeline_json(n->out));
+  char *js = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9));
+  json_decref(root);
+  if (js)
+    tw__out_set_state(n->out, js, strlen(js));
+}
+
 int tw_node_run(tw_node *n, volatile sig_atomic_t *stop)
 {
   if (!n)
@@ -775,9 +1088,25 @@ int tw_node_run(tw_node *n, volatile sig_atomic_t *stop)
       predict_and_tell(n, t);
       n->next_pred = t + PREDICT_EVERY_S;
     }
+    warn_and_tell(n, t);
+    if (wall_now() >= n->next_state) {
+      publish_state(n, t);
+      n->next_state = wall_now() + STATE_EVERY_NS;
+    }
     if (t >= n->next_health) {
       health(n);
       n->next_health = t + HEALTH_EVERY_S * n->speed;
+    }
+  }
+  if (n->hold_s > 0.0 && tw__out_serving(n->out)) {
+    double t_end = scn_now(n);
+    timeline(n, t_end, "scenario over; the picture stays up %.0f s", n->hold_s);
+    publish_state(n, t_end);
+    tw_time_ns until = wall_now() + (tw_time_ns)(n->hold_s * 1e9);
+    while (!(stop && *stop) && wall_now() < until) {
+      take_partner(n, t_end);
+      struct timespec ts = {0, 200 * 1000 * 1000};
+      nanosleep(&ts, NULL);
     }
   }
   tw_node_stats s;
