@@ -12,7 +12,7 @@ pkgs=(
   liblapacke-dev libgsl-dev # peers measured beside our own code in `make bench`
   libyaml-dev              # scenario files
   libxml2-dev              # CAP and CoT (XML)
-  libxml2-utils jq         # the CLI tests: xmllint validates CAP against cap12.xsd, jq reads alerts.json
+  libxml2-utils jq curl    # the CLI tests: xmllint (CAP vs cap12.xsd), jq (JSON), curl (HTTP)
   cyclonedds-dev cyclonedds-tools  # the bus (idlc at build time, ddsperf in make bench)
   libsqlite3-dev           # the recorder
   libssl-dev openssl       # the development PKI (the tests check it with the openssl tool)

@@ -57,6 +57,7 @@ typedef struct tw_fusion_source {
   uint32_t local_id;
   double t_s;          /* time of its latest estimate */
   double omega;        /* its weight in the latest fusion (0: left out of it) */
+  double mu_boost;     /* its latest estimate's probability of being under power */
 } tw_fusion_source;
 
 typedef struct tw_system_track {

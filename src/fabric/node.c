@@ -788,7 +788,10 @@ static void predict_and_tell(tw_node *n, double t)
     tw_ground_ellipse g;
     if (tw_predict_impact(&g, s->t_s, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0) < 0)
       continue;
-    tw__out_predict(n->out, s->gtn, t, s->x, 1.0 / kappa, &g);
+    double mu_boost = 0.0;
+    for (int k = 0; k < s->n_sources; k++)
+      mu_boost = fmax(mu_boost, s->src[k].mu_boost);
+    tw__out_predict(n->out, s->gtn, t, s->x, mu_boost, 1.0 / kappa, &g);
     store_prediction(n, s->gtn, &g);
     tw_bus_prediction p;
     memset(&p, 0, sizeof p);
@@ -1028,6 +1031,18 @@ static void publish_state(tw_node *n, double t)
         g->semi_minor_m[0], "az_deg", g->orientation_rad / TW_DEG, "e95", "a_m",
         g->semi_major_m[1], "b_m", g->semi_minor_m[1], "az_deg", g->orientation_rad / TW_DEG,
         "launch"));
+    /* the launch: where this node first held the track (a detection point, not a back-flown
+     * estimate: the fused state keeps no boost history) */
+    struct hist *h = NULL;
+    for (int k = 0; k < n->n_hist && !h; k++)
+      if (n->hist[k].gtn == p->gtn && n->hist[k].n > 0)
+        h = &n->hist[k];
+    if (h) {
+      const float *q = h->p[h->head];
+      json_object_set_new(json_array_get(preds, json_array_size(preds) - 1), "launch",
+                          json_pack("{s:f, s:f, s:f, s:s}", "lat", (double)q[1], "lon",
+                                    (double)q[2], "t_s", (double)q[0], "kind", "first_detection"));
+    }
   }
   json_t *partners = json_array();
   tw_time_ns wall = wall_now();
@@ -1062,6 +1077,7 @@ int tw_node_run(tw_node *n, volatile sig_atomic_t *stop)
 {
   if (!n)
     return TW_EINVAL;
+  publish_state(n, 0.0); /* the web picture has a (still empty) state from the start */
   /* wait for the common start, listening meanwhile so discovery completes */
   while (!(stop && *stop) && scn_now(n) < 0.0)
     take_partner(n, 0.0);

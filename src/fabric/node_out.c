@@ -355,8 +355,8 @@ int tw__out_serving(const tw__out *o) { return o && o->web; }
 
 /* --- warnings --------------------------------------------------------------------------------- */
 
-void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], double beta,
-                     const tw_ground_ellipse *g)
+void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], double mu_boost,
+                     double beta, const tw_ground_ellipse *g)
 {
   if (!o || !o->warn)
     return;
@@ -371,7 +371,7 @@ void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], dou
     c->gtn = gtn;
     c->since = -1.0;
   }
-  if (fabs(x9[6]) > THRUST_GATE_MPS2) {
+  if (fabs(x9[6]) > THRUST_GATE_MPS2 || mu_boost >= 0.5) {
     c->since = -1.0;
     return;
   }

@@ -731,6 +731,7 @@ static void attach(tw_fusion *f, int slot, const tw_fusion_input *in, enum tw_mo
   q->local_id = in->local_id;
   q->t_s = in->t_s;
   q->omega = s->pub.n_sources == 1 ? 1.0 : 0.0;
+  q->mu_boost = in->mu[TW_MODEL_BOOST];
   memcpy(s->est[k].x, in->x, sizeof s->est[k].x);
   memcpy(s->est[k].P, in->P, sizeof s->est[k].P);
   tw_mat_symmetrize(s->est[k].P, NX);
@@ -848,6 +849,7 @@ int tw_fusion_update(tw_fusion *f, const tw_fusion_input *in, double now_s, uint
     memcpy(s->est[k].P, in->P, sizeof s->est[k].P);
     tw_mat_symmetrize(s->est[k].P, NX);
     s->est[k].model = model_of(in->mu);
+    s->pub.src[k].mu_boost = in->mu[TW_MODEL_BOOST];
     if (in->t_s > e->last_s)
       e->last_s = in->t_s;
     return 0;

@@ -11,7 +11,7 @@ fails=0; passes=0
 ok()  { passes=$((passes + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-out=$("$tw" demo --speed 100 --duration 200 --data "$tmp/demo" --domain 46 2>&1); rc=$?
+out=$("$tw" demo --speed 100 --duration 200 --data "$tmp/demo" --domain 46 --headless 2>&1); rc=$?
 [[ $rc -eq 0 ]] && ok || bad "demo exited $rc: $(tail -5 <<<"$out")"
 grep -q '^>> .* JPN  fused picture shows .* before any JPN sensor has tracked it' <<<"$out" && ok \
   || bad "no '>>' line for JPN's partner-first picture"
