@@ -50,7 +50,7 @@ if (!url) {
   tmp = mkdtempSync(join(tmpdir(), 'tw-web-'));
   execFileSync(join(ROOT, 'scripts/web-build.sh'), [tmp], { stdio: 'inherit' });
   const port = await freePort();
-  const webLoad = join(ROOT, 'build-web/tests/web_load');
+  const webLoad = process.env.WEB_LOAD || join(ROOT, 'build-web/tests/web_load');
   if (existsSync(webLoad)) {
     serverKind = 'web_load';
     child = spawn(webLoad, ['--port', String(port), '--root', tmp, '--tracks', String(NT),
