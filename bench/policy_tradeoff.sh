@@ -7,7 +7,7 @@ set -u
 tw=${1:-build/triwatch}
 here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-printf "%-34s %6s %6s %9s %8s %8s\n" setting true false false>60s lead_min lead_med
+printf "%-34s %6s %6s %9s %8s %8s\n" setting true false "false>60s" lead_min lead_med
 while read -r name args; do
   all=$tmp/all.json; echo '[]' >"$all"
   for f in "$here"/data/scenarios/*.yaml; do
