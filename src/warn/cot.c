@@ -19,6 +19,7 @@
 
 #include "triwatch/error.h"
 #include "warn/cot_detail.h"
+#include "warn/xmltext.h"
 
 void tw_cot_init(tw_cot_event *e)
 {
@@ -62,44 +63,6 @@ static int dashed_words_ok(const char *z, int first_one_char)
   return 1;
 }
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF) holding only XML 1.0
- * Chars: tab, LF, CR, U+0020..U+D7FF, U+E000..U+FFFD, U+10000..U+10FFFF. */
-static int text_ok(const char *z)
-{
-  const unsigned char *p = (const unsigned char *)z;
-  while (*p) {
-    unsigned long c;
-    int k;
-    if (*p < 0x80) {
-      c = *p;
-      k = 0;
-    } else if ((*p & 0xE0) == 0xC0) {
-      c = *p & 0x1F;
-      k = 1;
-    } else if ((*p & 0xF0) == 0xE0) {
-      c = *p & 0x0F;
-      k = 2;
-    } else if ((*p & 0xF8) == 0xF0) {
-      c = *p & 0x07;
-      k = 3;
-    } else {
-      return 0;
-    }
-    p++;
-    for (int i = 0; i < k; i++, p++) {
-      if ((*p & 0xC0) != 0x80)
-        return 0;
-      c = c << 6 | (*p & 0x3F);
-    }
-    static const unsigned long min_for_len[] = {0, 0x80, 0x800, 0x10000};
-    if (c < min_for_len[k])
-      return 0;
-    if (!(c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-          (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF)))
-      return 0;
-  }
-  return 1;
-}
 
 int tw__cot_event_ok(const tw_cot_event *e)
 {
@@ -114,7 +77,7 @@ int tw__cot_event_ok(const tw_cot_event *e)
       !memchr(e->link_type, 0, sizeof e->link_type) ||
       !memchr(e->link_relation, 0, sizeof e->link_relation))
     return 0;
-  if (!e->uid[0] || !text_ok(e->uid) || !text_ok(e->access) || !text_ok(e->remarks))
+  if (!e->uid[0] || !tw__xml_text_ok(e->uid) || !tw__xml_text_ok(e->access) || !tw__xml_text_ok(e->remarks))
     return 0;
   if (!dashed_words_ok(e->type, 0) || !dashed_words_ok(e->how, 1))
     return 0;
@@ -123,8 +86,8 @@ int tw__cot_event_ok(const tw_cot_event *e)
   if (e->start_ns > e->stale_ns)
     return 0;
   if ((e->flags & TW_COT_HAS_LINK) &&
-      (!e->link_uid[0] || !text_ok(e->link_uid) || !text_ok(e->link_type) ||
-       !text_ok(e->link_relation)))
+      (!e->link_uid[0] || !tw__xml_text_ok(e->link_uid) || !tw__xml_text_ok(e->link_type) ||
+       !tw__xml_text_ok(e->link_relation)))
     return 0;
   return 1;
 }
@@ -249,9 +212,9 @@ int tw__cot_detail_xml_write(char *buf, size_t n, const tw_cot_event *e)
   int rc = TW_ENOMEM;
   if (!buf || !e || n == 0)
     return TW_EINVAL;
-  if (!text_ok(e->remarks) ||
-      ((e->flags & TW_COT_HAS_LINK) && (!text_ok(e->link_uid) || !text_ok(e->link_type) ||
-                                         !text_ok(e->link_relation))))
+  if (!tw__xml_text_ok(e->remarks) ||
+      ((e->flags & TW_COT_HAS_LINK) && (!tw__xml_text_ok(e->link_uid) || !tw__xml_text_ok(e->link_type) ||
+                                         !tw__xml_text_ok(e->link_relation))))
     return TW_EINVAL;
   if (!(b = xmlBufferCreate()))
     goto err_buffer;

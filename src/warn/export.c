@@ -25,6 +25,7 @@
 
 #include "triwatch/error.h"
 #include "triwatch/geo.h"
+#include "warn/xmltext.h"
 
 enum { G_POINT, G_LINE, G_POLY };
 
@@ -54,48 +55,10 @@ struct tw_export {
 
 /* ---- strings ---- */
 
-/* Strict UTF-8 whose characters XML 1.0 allows: tab, LF, CR, U+0020..U+D7FF, U+E000..U+FFFD,
- * U+10000..U+10FFFF. jansson needs the UTF-8, libxml2 the XML characters. */
-static int xml_utf8_ok(const char *z)
-{
-  const unsigned char *p = (const unsigned char *)z;
-  while (*p) {
-    unsigned long c;
-    int k;
-    if (*p < 0x80) {
-      c = *p;
-      k = 0;
-    } else if ((*p & 0xE0) == 0xC0) {
-      c = *p & 0x1F;
-      k = 1;
-    } else if ((*p & 0xF0) == 0xE0) {
-      c = *p & 0x0F;
-      k = 2;
-    } else if ((*p & 0xF8) == 0xF0) {
-      c = *p & 0x07;
-      k = 3;
-    } else {
-      return 0;
-    }
-    p++;
-    for (int i = 0; i < k; i++, p++) {
-      if ((*p & 0xC0) != 0x80)
-        return 0;
-      c = c << 6 | (*p & 0x3F);
-    }
-    static const unsigned long min_for_len[] = {0, 0x80, 0x800, 0x10000};
-    if (c < min_for_len[k])
-      return 0; /* overlong */
-    if (c < 0x20 ? !(c == 0x9 || c == 0xA || c == 0xD)
-                 : (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF || c > 0x10FFFF)
-      return 0;
-  }
-  return 1;
-}
 
 static int name_ok(const char *z)
 {
-  return z && z[0] && xml_utf8_ok(z);
+  return z && z[0] && tw__xml_text_ok(z);
 }
 
 /* ---- geometry building ---- */
@@ -421,7 +384,7 @@ int tw_export_track(tw_export *e, const char *id, const char *nation, int n, con
 {
   feature f;
   int rc;
-  if (!e || !name_ok(id) || (nation && !xml_utf8_ok(nation)) || n < 2 || !lat_deg || !lon_deg)
+  if (!e || !name_ok(id) || (nation && !tw__xml_text_ok(nation)) || n < 2 || !lat_deg || !lon_deg)
     return TW_EINVAL;
   for (int i = 0; i < n; i++)
     if (!(fabs(lat_deg[i]) <= 90.0) || !isfinite(lon_deg[i]) || (alt_m && !isfinite(alt_m[i])) ||
@@ -611,7 +574,7 @@ int tw_export_area(tw_export *e, const tw_areas *areas, int i, const char *kind_
     return TW_EINVAL;
   const char *code = tw_areas_code(areas, i), *name = tw_areas_name(areas, i),
              *nation = tw_areas_nation(areas, i);
-  if (!name_ok(code) || !xml_utf8_ok(name) || !xml_utf8_ok(nation))
+  if (!name_ok(code) || !tw__xml_text_ok(name) || !tw__xml_text_ok(nation))
     return TW_EINVAL;
   if ((rc = reserve(e, 1)) < 0 || (rc = feature_begin(&f, code, code, kind_label, G_POLY)) < 0)
     return rc;
