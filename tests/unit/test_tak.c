@@ -16,38 +16,9 @@
 #include "triwatch/error.h"
 #include "triwatch/tak.h"
 
-/* The known small event: times 1 s and 61 s after 1970, lat 0.5, lon 1.0, hae 0, ce 2, le 0. */
-static void small_event(tw_cot_event *e)
-{
-  tw_cot_init(e);
-  strcpy(e->uid, "U");
-  strcpy(e->type, "b-d-l-b");
-  strcpy(e->access, "REL TO USA, JPN");
-  e->time_ns = e->start_ns = INT64_C(1000000000);
-  e->stale_ns = INT64_C(61000000000);
-  e->lat_deg = 0.5;
-  e->lon_deg = 1.0;
-  e->hae_m = 0.0;
-  e->ce_m = 2.0;
-  e->le_m = 0.0;
-}
+#include "tak_small.h"
 
-/* CotEvent of small_event, fields in number order; key = field << 3 | wire type. Proto3 leaves
- * out hae (12) and le (14), both 0.0. 71 bytes. */
-#define COTEVENT_BYTES                                                                            \
-  "\x0a\x07" "b-d-l-b"           /* 1 type, wire 2, len 7 */                                       \
-  "\x12\x0f" "REL TO USA, JPN"   /* 2 access, len 15 */                                            \
-  "\x2a\x01" "U"                 /* 5 uid, len 1 */                                                \
-  "\x30\xe8\x07"                 /* 6 sendTime, wire 0: 1000 ms = 0x3e8 -> e8 07 */                \
-  "\x38\xe8\x07"                 /* 7 startTime 1000 ms */                                         \
-  "\x40\xc8\xdc\x03"             /* 8 staleTime 61000 ms = 0xee48 -> c8 dc 03 */                   \
-  "\x4a\x03" "m-g"               /* 9 how, len 3 */                                                \
-  "\x51\x00\x00\x00\x00\x00\x00\xe0\x3f" /* 10 lat, wire 1: 0.5 = 0x3fe0000000000000 LE */         \
-  "\x59\x00\x00\x00\x00\x00\x00\xf0\x3f" /* 11 lon 1.0 = 0x3ff0000000000000 */                     \
-  "\x69\x00\x00\x00\x00\x00\x00\x00\x40" /* 13 ce 2.0 = 0x4000000000000000 */
 
-/* TakMessage: field 2 cotEvent, wire 2 (0x12), length 71 (0x47). 73 bytes. */
-#define TAKMESSAGE_BYTES "\x12\x47" COTEVENT_BYTES
 
 static void test_exact_bytes(void **state)
 {
@@ -57,7 +28,7 @@ static void test_exact_bytes(void **state)
   static const uint8_t mesh[] = "\xbf\x01\xbf" TAKMESSAGE_BYTES; /* magic, version 1, magic */
   tw_cot_event e;
   uint8_t buf[256];
-  small_event(&e);
+  tw_test_tak_small_event(&e);
   assert_int_equal(sizeof payload - 1, 73);
 
   assert_int_equal(tw_tak_encode(buf, sizeof buf, &e), sizeof payload - 1);
@@ -174,7 +145,7 @@ static void test_stream_pieces(void **state)
   (void)state;
   tw_cot_event a, b, back;
   uint8_t buf[4096];
-  small_event(&a);
+  tw_test_tak_small_event(&a);
   full_event(&b);
   int la = tw_tak_frame_stream(buf, sizeof buf, &a);
   int lb = tw_tak_frame_stream(buf + la, sizeof buf - (size_t)la, &b);
@@ -230,10 +201,10 @@ static void test_decode_rejects_and_skips(void **state)
   /* encoder refuses what the XML writer refuses, and times before 1970 */
   tw_cot_event s;
   uint8_t buf[256];
-  small_event(&s);
+  tw_test_tak_small_event(&s);
   s.lat_deg = 100;
   assert_int_equal(tw_tak_frame_stream(buf, sizeof buf, &s), TW_EINVAL);
-  small_event(&s);
+  tw_test_tak_small_event(&s);
   s.time_ns = s.start_ns = -1000000;
   assert_int_equal(tw_tak_encode(buf, sizeof buf, &s), TW_EINVAL);
 }

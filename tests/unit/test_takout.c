@@ -33,26 +33,7 @@
 #define CALL_MAX_MS 250
 
 /* The small event of test_tak.c and its TakMessage, worked out by hand there. */
-static void small_event(tw_cot_event *e)
-{
-  tw_cot_init(e);
-  strcpy(e->uid, "U");
-  strcpy(e->type, "b-d-l-b");
-  strcpy(e->access, "REL TO USA, JPN");
-  e->time_ns = e->start_ns = INT64_C(1000000000);
-  e->stale_ns = INT64_C(61000000000);
-  e->lat_deg = 0.5;
-  e->lon_deg = 1.0;
-  e->hae_m = 0.0;
-  e->ce_m = 2.0;
-  e->le_m = 0.0;
-}
-
-#define TAKMESSAGE_BYTES                                                                          \
-  "\x12\x47"                                                                                      \
-  "\x0a\x07" "b-d-l-b" "\x12\x0f" "REL TO USA, JPN" "\x2a\x01" "U" "\x30\xe8\x07" "\x38\xe8\x07"  \
-  "\x40\xc8\xdc\x03" "\x4a\x03" "m-g" "\x51\x00\x00\x00\x00\x00\x00\xe0\x3f"                      \
-  "\x59\x00\x00\x00\x00\x00\x00\xf0\x3f" "\x69\x00\x00\x00\x00\x00\x00\x00\x40"
+#include "tak_small.h"
 
 /* A launch as the warning service sends it, numbered to tell events apart. */
 static void launch_event(tw_cot_event *e, int k)
@@ -191,7 +172,7 @@ static void test_udp_v1(void **state)
   int port = 0, fd = bound_socket(SOCK_DGRAM, &port);
   tw_takout *o = open_out(TW_TAKOUT_UDP, port, 1);
   tw_cot_event e, back;
-  small_event(&e);
+  tw_test_tak_small_event(&e);
   assert_int_equal(tw_takout_send(o, &e), 0);
   ssize_t n = recv_dgram(fd, buf, sizeof buf);
   assert_int_equal(n, sizeof mesh - 1);
@@ -251,7 +232,7 @@ static void test_tcp_v1(void **state)
   int port = 0, lfd = bound_socket(SOCK_STREAM, &port);
   tw_takout *o = open_out(TW_TAKOUT_TCP, port, 1);
   tw_cot_event e, back;
-  small_event(&e);
+  tw_test_tak_small_event(&e);
   assert_int_equal(tw_takout_send(o, &e), 0);
   assert_int_equal(tw_takout_send(o, &e), 0);
   int fd = accept_one(lfd, o);
