@@ -48,6 +48,16 @@ TW_API int tw_predict_impact(tw_ground_ellipse *out, double t_s, const double x[
                              const double P[36], double beta_kg_m2, double sigma_log_beta,
                              double max_time_s);
 
+/* Impact point of a track: x9 = [r (3), v (3), a_t, a_n, kappa] is the tracker's (and the
+ * fusion's) state, P9 its 9x9 covariance (row-major). The ballistic coefficient is 1/kappa with
+ * kappa clamped to [1e-5, 2e-3] m^2/kg (beta 500..100,000 kg/m^2), and the spread of ln beta
+ * is sigma(kappa)/kappa clamped to [0.05, 1.5]; the flight is bounded at 4 h. The state is
+ * taken as unpowered: the caller decides whether it is (where a missile under power comes down
+ * depends on when its thrust stops). beta_out (may be NULL) receives the beta used. Returns as
+ * tw_predict_impact. */
+TW_API int tw_predict_impact_track(tw_ground_ellipse *out, double t_s, const double x9[9],
+                                   const double P9[81], double *beta_out);
+
 /* Launch point: propagate a boost-phase ECEF state x = [r, v, a] (9; a (m/s^2) the
  * non-gravitational acceleration - thrust net of drag - taken as constant over the whole backward
  * flight) with covariance P (9x9, lower triangle read) backward in time, without drag, to the

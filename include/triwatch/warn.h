@@ -41,6 +41,9 @@ typedef struct tw_warn_config {
                              (default 20) */
   double impact_margin_s; /* an impact warning ends this long after the expected impact (60) */
   double update_dt_s;     /* an expected time moving by more than this is an update (default 10) */
+  double settle_s;        /* a track predicts for warnings after coasting this long (10) */
+  double thrust_gate_mps2;/* ... coasting: |thrust estimate| under this (default 2) and boost
+                             probability under one half */
   int n_samples;          /* impact sampling (default 2,000) */
   uint64_t seed;          /* sampling seed (default 1) */
   char nations[4][4];     /* nations whose areas are warned (default JPN, KOR, USA) */
@@ -80,6 +83,15 @@ typedef struct tw_warn tw_warn;
  * n_samples outside [1, TW_THREAT_MAX_SAMPLES], no nation) or out of memory. */
 TW_API tw_warn *tw_warn_new(const tw_warn_config *c, const tw_areas *land, const tw_areas *eez);
 TW_API void tw_warn_free(tw_warn *w);
+
+/* Whether track `track` may predict for warnings at t_s: it must have coasted - thrust estimate
+ * |thrust_mps2| under thrust_gate_mps2 and boost probability mu_boost under one half - without a
+ * break for settle_s. Where a missile under power comes down depends on when its thrust stops,
+ * and the first predictions after a stage separation are off by hundreds of km. Call it for
+ * every track each time it is updated (the engine keeps each track's state). Returns 1 (it may
+ * predict), 0 (not yet), TW_EINVAL (t_s or thrust not finite), TW_ENOMEM. */
+TW_API int tw_warn_coasting(tw_warn *w, uint32_t track, double t_s, double thrust_mps2,
+                            double mu_boost);
 
 /* The prediction of track `track` at t_s: its ECEF state x6 = [r, v] now, unpowered, with
  * ballistic coefficient beta_kg_m2 (0: none), and g, the impact ellipse made from it

@@ -775,23 +775,20 @@ static void predict_and_tell(tw_node *n, double t)
 {
   for (int i = 0; i < tw_fusion_count(n->fus); i++) {
     const tw_system_track *s = tw_fusion_get(n->fus, i);
-    if (fabs(s->x[6]) > 2.0 || s->n_sources == 0)
-      continue; /* still under power: where it falls depends on when the thrust stops */
-    double x6[6], P6[36];
-    for (int a = 0; a < 6; a++) {
-      x6[a] = s->x[a];
-      for (int b = 0; b < 6; b++)
-        P6[a * 6 + b] = s->P[a * TW_FUSION_NX + b];
-    }
-    double kappa = fmin(fmax(s->x[8], 1e-5), 2e-3);
-    double sig = fmin(fmax(sqrt(fmax(s->P[80], 0.0)) / kappa, 0.05), 1.5);
-    tw_ground_ellipse g;
-    if (tw_predict_impact(&g, s->t_s, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0) < 0)
+    if (s->n_sources == 0)
       continue;
-    double mu_boost = 0.0;
+    double mu_boost = 0.0; /* the sources' most confident "under power" */
     for (int k = 0; k < s->n_sources; k++)
       mu_boost = fmax(mu_boost, s->src[k].mu_boost);
-    tw__out_predict(n->out, s->gtn, t, s->x, mu_boost, 1.0 / kappa, &g);
+    int coasted = tw__out_coasting(n->out, s->gtn, t, s->x[6], mu_boost);
+    if (fabs(s->x[6]) > 2.0)
+      continue; /* still under power: where it falls depends on when the thrust stops */
+    tw_ground_ellipse g;
+    double beta;
+    if (tw_predict_impact_track(&g, s->t_s, s->x, s->P, &beta) < 0)
+      continue;
+    if (coasted == 1)
+      tw__out_predict(n->out, s->gtn, t, s->x, beta, &g);
     store_prediction(n, s->gtn, &g);
     tw_bus_prediction p;
     memset(&p, 0, sizeof p);

@@ -19,8 +19,6 @@
 #include "triwatch/web.h"
 #include "warn/capmsg.h"
 
-#define SETTLE_S 10.0        /* as the offline chain (alerts.c): coast this long, then predict */
-#define THRUST_GATE_MPS2 2.0
 #define MAX_TIMELINE 200
 
 typedef struct msg {
@@ -40,11 +38,6 @@ typedef struct warnrec { /* the latest state of each warning, for the API */
   char why[200];
 } warnrec;
 
-typedef struct coast {
-  uint32_t gtn;
-  double since;
-} coast;
-
 struct tw__out {
   char nation[8];
   const tw_scenario *scn;
@@ -53,8 +46,6 @@ struct tw__out {
   char sender[32];
   tw_areas *land, *eez;
   tw_warn *warn;
-  coast *coast;
-  size_t n_coast, cap_coast;
   tw_takout *tak[TW_NODE_MAX_TAK];
   int n_tak;
   tw_web *web;
@@ -342,7 +333,6 @@ void tw__out_close(tw__out *o)
     free(o->msgs[i].xml);
   free(o->msgs);
   free(o->recs);
-  free(o->coast);
   free(o->state);
   free(o->areas_geojson);
   free(o->pending);
@@ -355,31 +345,16 @@ int tw__out_serving(const tw__out *o) { return o && o->web; }
 
 /* --- warnings --------------------------------------------------------------------------------- */
 
-void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], double mu_boost,
-                     double beta, const tw_ground_ellipse *g)
+int tw__out_coasting(tw__out *o, uint32_t gtn, double t, double thrust_mps2, double mu_boost)
 {
-  if (!o || !o->warn)
-    return;
-  coast *c = NULL;
-  for (size_t i = 0; i < o->n_coast && !c; i++)
-    if (o->coast[i].gtn == gtn)
-      c = &o->coast[i];
-  if (!c) {
-    if (tw__grow((void **)&o->coast, &o->cap_coast, o->n_coast + 1, sizeof *o->coast, 16) < 0)
-      return;
-    c = &o->coast[o->n_coast++];
-    c->gtn = gtn;
-    c->since = -1.0;
-  }
-  if (fabs(x9[6]) > THRUST_GATE_MPS2 || mu_boost >= 0.5) {
-    c->since = -1.0;
-    return;
-  }
-  if (c->since < 0.0)
-    c->since = t;
-  if (t - c->since < SETTLE_S)
-    return;
-  tw_warn_predict(o->warn, gtn, t, x9, beta, g);
+  return o && o->warn ? tw_warn_coasting(o->warn, gtn, t, thrust_mps2, mu_boost) : 0;
+}
+
+void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], double beta,
+                     const tw_ground_ellipse *g)
+{
+  if (o && o->warn)
+    tw_warn_predict(o->warn, gtn, t, x9, beta, g);
 }
 
 static const char *status_of(tw_warn_event_kind k)

@@ -40,12 +40,14 @@ typedef struct tw__out_event {
 tw__out *tw__out_open(const tw__out_config *c, char *err, size_t n);
 void tw__out_close(tw__out *o);
 
-/* A system track's prediction at t (scenario s): x9 its fused state (thrust estimate x9[6]),
- * mu_boost the largest boost probability of its sources, g its impact ellipse, beta its
- * ballistic coefficient. The track predicts for the warnings once it has coasted (thrust under
- * 2 m/s^2, boost probability under one half) for 10 s, as the offline chain does. */
-void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], double mu_boost,
-                     double beta, const tw_ground_ellipse *g);
+/* Whether system track gtn has coasted long enough to warn from (tw_warn_coasting): call it
+ * for every system track each round; thrust_mps2 its fused thrust estimate, mu_boost the
+ * largest boost probability of its sources. 1 yes, 0 no (or no warnings configured). */
+int tw__out_coasting(tw__out *o, uint32_t gtn, double t, double thrust_mps2, double mu_boost);
+/* Its prediction at t (scenario s): x9 its fused state, beta its ballistic coefficient, g its
+ * impact ellipse; only for a track tw__out_coasting said 1 for. */
+void tw__out_predict(tw__out *o, uint32_t gtn, double t, const double x9[9], double beta,
+                     const tw_ground_ellipse *g);
 /* Let time pass; returns the warning events since the last call (at most max) in ev. */
 int tw__out_tick(tw__out *o, double t, tw__out_event *ev, int max);
 

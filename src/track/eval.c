@@ -118,17 +118,10 @@ static int add_ipp(tw_eval_launch *el, const tw_eval_ipp *p)
 static int score_ipp(ctx *c, int l, int obj, const tw_track *k, double t)
 {
   const tw_sim_object *o = &c->sim.obj[obj];
-  double x[TW_MX], P[TW_MX2], x6[6], P6[36];
+  double x[TW_MX], P[TW_MX2];
   track_at(k, t, x, P);
-  for (int i = 0; i < 6; i++) {
-    x6[i] = x[i];
-    for (int j = 0; j < 6; j++)
-      P6[i * 6 + j] = P[i * TW_MX + j];
-  }
-  double kappa = fmin(fmax(x[8], 1.0 / 100000.0), 1.0 / 500.0);
-  double sig = fmin(fmax(sqrt(fmax(P[80], 0.0)) / kappa, 0.05), 1.5);
   tw_ground_ellipse g;
-  if (tw_predict_impact(&g, t, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0) < 0)
+  if (tw_predict_impact_track(&g, t, x, P, NULL) < 0)
     return 0; /* no prediction possible from this state (still climbing out, say) */
   double d, az;
   tw_geodesic_inverse(g.lat_rad, g.lon_rad, o->traj.impact_lat_rad, o->traj.impact_lon_rad, &d,

@@ -380,3 +380,24 @@ int tw_predict_launch_turn(tw_ground_ellipse *out, double t_s, const double x[9]
 {
   return launch_point(out, t_s, x, P, turn_thrust, exhaust_mps, max_back_s);
 }
+
+int tw_predict_impact_track(tw_ground_ellipse *out, double t_s, const double x9[9],
+                            const double P9[81], double *beta_out)
+{
+  if (!out || !x9 || !P9)
+    return TW_EINVAL;
+  double x6[6], P6[36];
+  for (int i = 0; i < 6; i++) {
+    x6[i] = x9[i];
+    for (int j = 0; j < 6; j++)
+      P6[i * 6 + j] = P9[i * 9 + j];
+  }
+  if (!isfinite(x9[8]) || !isfinite(P9[80]))
+    return TW_EINVAL;
+  double kappa = fmin(fmax(x9[8], 1e-5), 2e-3);
+  double sig = fmin(fmax(sqrt(fmax(P9[80], 0.0)) / kappa, 0.05), 1.5);
+  int rc = tw_predict_impact(out, t_s, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0);
+  if (rc == 0 && beta_out)
+    *beta_out = 1.0 / kappa;
+  return rc;
+}

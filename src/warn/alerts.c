@@ -20,8 +20,6 @@
 #include "warn/capmsg.h"
 
 #define PREDICT_EVERY_S 2.0
-#define SETTLE_S 10.0 /* a track predicts after coasting (and being confirmed) this long */
-#define THRUST_GATE_MPS2 2.0 /* as the node: a track estimating more thrust is under power */
 
 static void set_err(char *err, size_t n, const char *msg)
 {
@@ -50,31 +48,7 @@ typedef struct run {
   int offset_min;            /* UTC offset of the CAP times */
   char sender[32];
   int *last_msg;             /* per area record: index of its latest CAP message, -1 none */
-  struct coast { uint32_t id; double since; } *coast; /* per track: coasting since (< 0 not) */
-  size_t n_coast, cap_coast;
 } run;
-
-/* Since when track id has been coasting without a break (-1: it is not), updated with its
- * state now; -2 when out of memory. */
-static double settled_since(run *r, uint32_t id, int coasting, double t)
-{
-  struct coast *c = NULL;
-  for (size_t i = 0; i < r->n_coast && !c; i++)
-    if (r->coast[i].id == id)
-      c = &r->coast[i];
-  if (!c) {
-    if (tw__grow((void **)&r->coast, &r->cap_coast, r->n_coast + 1, sizeof *r->coast, 16) < 0)
-      return -2.0;
-    c = &r->coast[r->n_coast++];
-    c->id = id;
-    c->since = -1.0;
-  }
-  if (!coasting)
-    c->since = -1.0;
-  else if (c->since < 0.0)
-    c->since = t;
-  return c->since;
-}
 
 /* --- truth ------------------------------------------------------------------------------------ */
 
@@ -366,33 +340,23 @@ int tw_alerts_run(tw_alerts *out, const tw_scenario *scn, uint64_t seed, const c
         continue;
       if (out->first_track_s < 0.0)
         out->first_track_s = t - r.t0_s;
-      /* under power (by the filter's mode or its thrust estimate), not yet settled in coast,
-       * or not updated lately: no prediction from it - where it falls depends on when the
-       * thrust stops */
-      int coasting = k->mu[0] < 0.5 && fabs(k->x[6]) <= THRUST_GATE_MPS2;
-      double since = settled_since(&r, k->id, coasting, t);
-      if (since == -2.0) {
-        rc = TW_ENOMEM;
+      /* coasted long enough (tw_warn_coasting: counted from its first confirmed second), and
+       * updated lately */
+      int coasted = tw_warn_coasting(w, k->id, t, k->x[6], k->mu[0]);
+      if (coasted < 0) {
+        rc = coasted;
         goto done;
       }
-      if (!predict || !coasting || t - since < SETTLE_S || t - k->t_confirmed_s < SETTLE_S
-          || t - k->t_s > 30.0)
+      if (!predict || !coasted || t - k->t_s > 30.0)
         continue;
-      double x6[6], P6[36];
-      for (int a = 0; a < 6; a++) {
-        x6[a] = k->x[a];
-        for (int b = 0; b < 6; b++)
-          P6[a * 6 + b] = k->P[a * TW_TRACK_NX + b];
-      }
-      double kappa = fmin(fmax(k->x[8], 1e-5), 2e-3);
-      double sig = fmin(fmax(sqrt(fmax(k->P[80], 0.0)) / kappa, 0.05), 1.5);
       tw_ground_ellipse g;
-      if (tw_predict_impact(&g, k->t_s, x6, P6, 1.0 / kappa, sig, 4.0 * 3600.0) < 0)
+      double beta;
+      if (tw_predict_impact_track(&g, k->t_s, k->x, k->P, &beta) < 0)
         continue;
       if (out->first_prediction_s < 0.0)
         out->first_prediction_s = t - r.t0_s;
       out->n_predictions++;
-      rc = tw_warn_predict(w, k->id, t, x6, 1.0 / kappa, &g);
+      rc = tw_warn_predict(w, k->id, t, k->x, beta, &g);
       if (rc == TW_ENOMEM)
         goto done;
     }
@@ -422,7 +386,6 @@ done:
   free(near);
   free(rep);
   free(r.last_msg);
-  free(r.coast);
   tw_tracker_free(tr);
   tw_warn_free(w);
   tw_sim_free(&sim);

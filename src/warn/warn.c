@@ -74,6 +74,11 @@ struct tw_warn {
   tw_threat_area *scratch;
   int n_scratch;
   int *hits;
+  struct coast {
+    uint32_t track;
+    double since; /* coasting since (< 0: not coasting) */
+  } *coast;
+  size_t n_coast, cap_coast;
 };
 
 void tw_warn_config_default(tw_warn_config *c)
@@ -88,6 +93,8 @@ void tw_warn_config_default(tw_warn_config *c)
   c->pass_margin_s = 20.0;
   c->impact_margin_s = 60.0;
   c->update_dt_s = 10.0;
+  c->settle_s = 10.0;
+  c->thrust_gate_mps2 = 2.0;
   c->n_samples = 2000;
   c->seed = 1;
   snprintf(c->nations[0], sizeof c->nations[0], "JPN");
@@ -138,7 +145,8 @@ tw_warn *tw_warn_new(const tw_warn_config *c, const tw_areas *land, const tw_are
       || !(c->p_overflight > 0.0 && c->p_overflight <= 1.0) || !(c->corridor_km >= 0.0)
       || !(c->corridor_max_km >= c->corridor_km) || !(c->max_ellipse_km > 0.0)
       || !(c->cancel_after_s >= 0.0) || !(c->pass_margin_s >= 0.0)
-      || !(c->impact_margin_s >= 0.0) || !(c->update_dt_s > 0.0) || c->n_samples < 1
+      || !(c->impact_margin_s >= 0.0) || !(c->update_dt_s > 0.0) || !(c->settle_s >= 0.0)
+      || !(c->thrust_gate_mps2 > 0.0) || c->n_samples < 1
       || c->n_samples > TW_THREAT_MAX_SAMPLES || c->n_nations < 1 || c->n_nations > 4)
     return NULL;
   tw_warn *w = calloc(1, sizeof *w);
@@ -174,6 +182,7 @@ void tw_warn_free(tw_warn *w)
   free(w->hits);
   free(w->land_ok);
   free(w->eez_ok);
+  free(w->coast);
   free(w);
 }
 
@@ -249,9 +258,8 @@ static int overflight_threats(tw_warn *w, double t_s, const double x6[6], double
   size_t m = tr.n_states;
   double *lat = malloc((m + 1) * sizeof *lat), *lon = malloc((m + 1) * sizeof *lon);
   double *az = malloc((m + 1) * sizeof *az), *hw = malloc((m + 1) * sizeof *hw);
-  double *plat = malloc((2 * m + 2) * sizeof *plat), *plon = malloc((2 * m + 2) * sizeof *plon);
   rc = TW_ENOMEM;
-  if (!lat || !lon || !az || !hw || !plat || !plon || m < 2)
+  if (!lat || !lon || !az || !hw || m < 2)
     goto out;
   double t_end = tr.states[m - 1].t_s;
   for (size_t i = 0; i < m; i++) {
@@ -334,8 +342,6 @@ out:
   free(lon);
   free(az);
   free(hw);
-  free(plat);
-  free(plon);
   tw_traj_free(&tr);
   return rc;
 }
@@ -425,6 +431,17 @@ static int drop_support(warning *x, uint32_t track)
   return 0;
 }
 
+/* A warning takes the latest threat's times, probability, place and ellipse. */
+static void take_threat(warning *x, const threat *t, const tw_ground_ellipse *g)
+{
+  x->expected_t_s = t->t_first_s;
+  x->last_over_s = t->t_last_s;
+  x->probability = t->probability;
+  x->lat_deg = t->lat_deg;
+  x->lon_deg = t->lon_deg;
+  x->ellipse = *g;
+}
+
 static int merge(tw_warn *w, uint32_t track, double t_s, const tw_ground_ellipse *g)
 {
   int rc;
@@ -443,12 +460,7 @@ static int merge(tw_warn *w, uint32_t track, double t_s, const tw_ground_ellipse
       x->serial = w->next_serial++;
       x->active = 1;
       x->first_warned_s = t_s;
-      x->expected_t_s = t->t_first_s;
-      x->last_over_s = t->t_last_s;
-      x->probability = t->probability;
-      x->lat_deg = t->lat_deg;
-      x->lon_deg = t->lon_deg;
-      x->ellipse = *g;
+      take_threat(x, t, g);
       x->contradicted_s = -1.0;
       add_support(x, track, t_s);
       describe(why, sizeof why, w, x, t, track, t_s);
@@ -460,12 +472,7 @@ static int merge(tw_warn *w, uint32_t track, double t_s, const tw_ground_ellipse
     x->contradicted_s = -1.0;
     int moved = fabs(t->t_first_s - x->expected_t_s) > w->c.update_dt_s;
     int changed = (t->probability >= 0.5) != (x->probability >= 0.5);
-    x->expected_t_s = t->t_first_s;
-    x->last_over_s = t->t_last_s;
-    x->probability = t->probability;
-    x->lat_deg = t->lat_deg;
-    x->lon_deg = t->lon_deg;
-    x->ellipse = *g;
+    take_threat(x, t, g);
     if (moved || changed) {
       describe(why, sizeof why, w, x, t, track, t_s);
       if ((rc = emit(w, TW_WARN_UPDATE, x, t_s, "%s", why)) < 0)
@@ -499,6 +506,28 @@ static int merge(tw_warn *w, uint32_t track, double t_s, const tw_ground_ellipse
     }
   }
   return 0;
+}
+
+int tw_warn_coasting(tw_warn *w, uint32_t track, double t_s, double thrust_mps2, double mu_boost)
+{
+  if (!w || !isfinite(t_s) || !isfinite(thrust_mps2) || !isfinite(mu_boost))
+    return TW_EINVAL;
+  struct coast *c = NULL;
+  for (size_t i = 0; i < w->n_coast && !c; i++)
+    if (w->coast[i].track == track)
+      c = &w->coast[i];
+  if (!c) {
+    if (tw__grow((void **)&w->coast, &w->cap_coast, w->n_coast + 1, sizeof *w->coast, 16) < 0)
+      return TW_ENOMEM;
+    c = &w->coast[w->n_coast++];
+    c->track = track;
+    c->since = -1.0;
+  }
+  if (fabs(thrust_mps2) >= w->c.thrust_gate_mps2 || mu_boost >= 0.5)
+    c->since = -1.0;
+  else if (c->since < 0.0)
+    c->since = t_s;
+  return c->since >= 0.0 && t_s - c->since >= w->c.settle_s;
 }
 
 int tw_warn_predict(tw_warn *w, uint32_t track, double t_s, const double x6[6], double beta_kg_m2,

@@ -186,6 +186,28 @@ static void test_large_ellipse_ignored(void **state)
   tw_warn_free(w);
 }
 
+/* The coasting gate: settle_s of coast without a break; thrust or a boost-probable filter
+ * restarts the count; tracks are counted apart. */
+static void test_coasting(void **state)
+{
+  (void)state;
+  tw_warn_config c;
+  tw_warn_config_default(&c);
+  tw_warn *w = tw_warn_new(&c, g_areas, NULL);
+  assert_non_null(w);
+  assert_int_equal(tw_warn_coasting(w, 1, 100.0, 20.0, 0.9), 0); /* burning */
+  assert_int_equal(tw_warn_coasting(w, 1, 101.0, 0.1, 0.1), 0);  /* coasting from 101 */
+  assert_int_equal(tw_warn_coasting(w, 1, 110.5, 0.1, 0.1), 0);
+  assert_int_equal(tw_warn_coasting(w, 1, 111.0, 0.1, 0.1), 1);
+  assert_int_equal(tw_warn_coasting(w, 2, 111.0, 0.1, 0.1), 0);  /* another track: its own */
+  assert_int_equal(tw_warn_coasting(w, 1, 112.0, 0.1, 0.6), 0);  /* boost probable again */
+  assert_int_equal(tw_warn_coasting(w, 1, 113.0, -3.0, 0.1), 0); /* thrust, either sign */
+  assert_int_equal(tw_warn_coasting(w, 1, 114.0, 0.0, 0.0), 0);
+  assert_int_equal(tw_warn_coasting(w, 1, 124.0, 0.0, 0.0), 1);
+  assert_int_equal(tw_warn_coasting(w, 1, NAN, 0.0, 0.0), TW_EINVAL);
+  tw_warn_free(w);
+}
+
 static void test_bad_arguments(void **state)
 {
   (void)state;
@@ -221,6 +243,7 @@ int main(void)
     cmocka_unit_test(test_overflight_lifecycle),
     cmocka_unit_test(test_impact_and_cancel),
     cmocka_unit_test(test_large_ellipse_ignored),
+    cmocka_unit_test(test_coasting),
     cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
