@@ -181,6 +181,14 @@ static int normalise(const char *raw, size_t n, char *out, size_t outn, const ch
   return 0;
 }
 
+/* The node's data (the API, the Atom feed, CAP messages) is what a token guards; the page's own
+ * files are public code, and a browser could not send the header to load them anyway. */
+int tw__web_is_data(const char *path)
+{
+  return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/alerts.atom") == 0 ||
+         strncmp(path, "/cap/", 5) == 0;
+}
+
 /* The value of the first "token=" parameter of query q[0..n), decoded, compared to want. */
 static int query_token_ok(const char *q, size_t n, const char *want)
 {
@@ -274,7 +282,7 @@ int tw__web_check(const tw_web_config *cfg, int port, const char *method, const 
     return rc;
   }
   const char *token = cfg ? cfg->token : NULL;
-  if (token && *token) {
+  if (token && *token && tw__web_is_data(path_out)) {
     int ok = bearer_ok(auth, token);
     if (!ok && q && strcmp(path_out, "/api/events") == 0)
       ok = query_token_ok(q + 1, strlen(q + 1), token);

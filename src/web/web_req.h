@@ -36,4 +36,8 @@ int tw__web_static_name(const char *path, char *rel, size_t n, const char **mime
  * na and strlen(b) only, never on where they differ. */
 int tw__web_token_equal(const char *a, size_t na, const char *b);
 
+/* 1 when path (normalised) is the node's data, which a configured token guards: /api/...,
+ * /alerts.atom, /cap/...; 0 for the page's static files. */
+int tw__web_is_data(const char *path);
+
 #endif

@@ -400,19 +400,20 @@ static void test_token(void **state)
   tw_web *w = start(TOKEN, 0, 0);
   int port = tw_web_port(w);
   reply *r = malloc(sizeof *r);
-  request(port, "GET", "/", NULL, r);
+  request(port, "GET", "/api/state", NULL, r);
   assert_status(r, 401);
   assert_security_headers(r);
   assert_string_equal(header(r, "WWW-Authenticate"), "Bearer");
-  request(port, "GET", "/", "Authorization: Bearer wrong\r\n", r);
+  request(port, "GET", "/api/state", "Authorization: Bearer wrong\r\n", r);
   assert_status(r, 401);
-  request(port, "GET", "/", "Authorization: Bearer " TOKEN "x\r\n", r);
+  request(port, "GET", "/alerts.atom", "Authorization: Bearer " TOKEN "x\r\n", r);
   assert_status(r, 401);
-  request(port, "GET", "/", "Authorization: Basic " TOKEN "\r\n", r);
+  request(port, "GET", "/cap/triwatch-JPN-0007.xml", "Authorization: Basic " TOKEN "\r\n", r);
   assert_status(r, 401);
   request(port, "GET", "/api/state?token=" TOKEN, NULL, r); /* query only on /api/events */
   assert_status(r, 401);
-  request(port, "GET", "/", "Authorization: Bearer " TOKEN "\r\n", r);
+  /* the page's own files are public: a browser loads them before it can send a header */
+  request(port, "GET", "/", NULL, r);
   assert_status(r, 200);
   assert_memory_equal(r->body, INDEX_HTML, strlen(INDEX_HTML));
   request(port, "GET", "/api/state", "Authorization: bearer  " TOKEN "\r\n", r);
@@ -823,15 +824,19 @@ static void test_check_table(void **state)
       {"OPTIONS", "/", "127.0.0.1:8080", NULL, 100, 0, 405, NULL},
       {NULL, "/", "127.0.0.1:8080", NULL, 100, 0, 400, NULL},
       {"GET", NULL, "127.0.0.1:8080", NULL, 100, 0, 400, NULL},
-      {"GET", "/", "127.0.0.1:8080", NULL, 100, 1, 401, NULL},
-      {"GET", "/", "127.0.0.1:8080", "Bearer " TOKEN, 100, 1, 0, "/"},
-      {"GET", "/", "127.0.0.1:8080", "  BEARER   " TOKEN "  ", 100, 1, 0, "/"},
-      {"GET", "/", "127.0.0.1:8080", "Bearer " TOKEN "!", 100, 1, 401, NULL},
-      {"GET", "/", "127.0.0.1:8080", "Bearer s3cret", 100, 1, 401, NULL},
-      {"GET", "/", "127.0.0.1:8080", "Bearer", 100, 1, 401, NULL},
-      {"GET", "/", "127.0.0.1:8080", "Bearer" TOKEN, 100, 1, 401, NULL},
-      {"GET", "/", "127.0.0.1:8080", "Basic " TOKEN, 100, 1, 401, NULL},
-      {"GET", "/", "127.0.0.1:8080", TOKEN, 100, 1, 401, NULL},
+      {"GET", "/", "127.0.0.1:8080", NULL, 100, 1, 0, "/"}, /* the page is public */
+      {"GET", "/app.js", "127.0.0.1:8080", NULL, 100, 1, 0, "/app.js"},
+      {"GET", "/api/state", "127.0.0.1:8080", NULL, 100, 1, 401, NULL},
+      {"GET", "/alerts.atom", "127.0.0.1:8080", NULL, 100, 1, 401, NULL},
+      {"GET", "/cap/x.xml", "127.0.0.1:8080", NULL, 100, 1, 401, NULL},
+      {"GET", "/api/state", "127.0.0.1:8080", "Bearer " TOKEN, 100, 1, 0, "/api/state"},
+      {"GET", "/api/state", "127.0.0.1:8080", "  BEARER   " TOKEN "  ", 100, 1, 0, "/api/state"},
+      {"GET", "/api/state", "127.0.0.1:8080", "Bearer " TOKEN "!", 100, 1, 401, NULL},
+      {"GET", "/api/state", "127.0.0.1:8080", "Bearer s3cret", 100, 1, 401, NULL},
+      {"GET", "/api/state", "127.0.0.1:8080", "Bearer", 100, 1, 401, NULL},
+      {"GET", "/api/state", "127.0.0.1:8080", "Bearer" TOKEN, 100, 1, 401, NULL},
+      {"GET", "/api/state", "127.0.0.1:8080", "Basic " TOKEN, 100, 1, 401, NULL},
+      {"GET", "/api/state", "127.0.0.1:8080", TOKEN, 100, 1, 401, NULL},
       {"GET", "/api/events?token=" TOKEN, "127.0.0.1:8080", NULL, 100, 1, 0, "/api/events"},
       {"GET", "/api/events?a=b&token=s3cret%2DToken_42", "127.0.0.1:8080", NULL, 100, 1, 0,
        "/api/events"},
@@ -840,7 +845,8 @@ static void test_check_table(void **state)
       {"GET", "/api/events?xtoken=" TOKEN, "127.0.0.1:8080", NULL, 100, 1, 401, NULL},
       {"GET", "/api/state?token=" TOKEN, "127.0.0.1:8080", NULL, 100, 1, 401, NULL},
       {"GET", "/api/./events?token=" TOKEN, "127.0.0.1:8080", NULL, 100, 1, 0, "/api/events"},
-      {"POST", "/", "127.0.0.1:8080", NULL, 100, 1, 401, NULL}, /* who before what */
+      {"POST", "/api/state", "127.0.0.1:8080", NULL, 100, 1, 401, NULL}, /* who before what */
+      {"POST", "/", "127.0.0.1:8080", NULL, 100, 1, 405, NULL}, /* the public page: what */
       {"POST", "/", "evil:8080", NULL, 100, 1, 421, NULL},
       {"GET", "/../x", "evil:8080", NULL, 100, 0, 421, NULL},
       {"GET", "/../x", "127.0.0.1:8080", NULL, 9000, 0, 431, NULL},
