@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "core/grow.h"
 #include "triwatch/bus.h"
 #include "triwatch/cot.h"
 #include "triwatch/error.h"
@@ -64,6 +65,7 @@ struct tw_node {
   int n_told;
   double partner_latency_ms[TW_NODECFG_MAX_LINKS];
   tw_time_ns partner_heard[TW_NODECFG_MAX_LINKS];
+  size_t link_received[TW_NODECFG_MAX_LINKS]; /* samples taken from each link */
   tw_bus_sample in[POLL_BATCH];
   int own_tracked; /* an own confirmed track has existed */
   int alerted[64];  /* GTNs this node has raised a launch alert for (first 64) */
@@ -86,13 +88,13 @@ struct tw_node {
     uint32_t gtn;
     double t;
     tw_ground_ellipse g;
-  } preds[256];
-  int n_preds;
+  } *preds;
+  size_t n_preds, cap_preds;
   struct srcmark {       /* the marking each partner track came with (for the picture) */
     char key[24];        /* "KOR#3" */
     char rel[128];
-  } marks[256];
-  int n_marks;
+  } *marks;
+  size_t n_marks, cap_marks;
 };
 
 static void timeline(tw_node *n, double t, const char *fmt, ...)
@@ -480,6 +482,8 @@ void tw_node_close(tw_node *n)
   tw_bus_close(n->bus);
   tw_recorder_close(n->rec);
   free(n->hist);
+  free(n->preds);
+  free(n->marks);
   tw_fusion_free(n->fus);
   tw_tracker_free(n->trk);
   tw_sim_free(&n->sim);
@@ -623,13 +627,14 @@ static void remember_mark(tw_node *n, const char *orig, uint32_t id, const char 
 {
   char key[24];
   snprintf(key, sizeof key, "%s#%u", orig, id);
-  for (int i = 0; i < n->n_marks; i++)
+  for (size_t i = 0; i < n->n_marks; i++)
     if (!strcmp(n->marks[i].key, key)) {
       snprintf(n->marks[i].rel, sizeof n->marks[i].rel, "%s", rel);
       return;
     }
-  int k = n->n_marks < (int)(sizeof n->marks / sizeof n->marks[0]) ? n->n_marks++
-                                                                    : (int)(id % 256);
+  if (tw__grow((void **)&n->marks, &n->cap_marks, n->n_marks + 1, sizeof *n->marks, 64) < 0)
+    return; /* out of memory: the picture shows the track as ours only (track_marking) */
+  size_t k = n->n_marks++;
   snprintf(n->marks[k].key, sizeof n->marks[k].key, "%s", key);
   snprintf(n->marks[k].rel, sizeof n->marks[k].rel, "%s", rel);
 }
@@ -641,6 +646,9 @@ static void take_partner(tw_node *n, double t)
   for (int i = 0; i < got; i++) {
     const tw_bus_sample *s = &n->in[i];
     n->st.received++;
+    for (int l = 0; l < n->cfg.n_links; l++)
+      if (!strcmp(n->cfg.link[l].name, s->link))
+        n->link_received[l]++;
     if (s->kind == TW_BUS_HEALTH && !s->retired) {
       for (int l = 0; l < n->cfg.n_links; l++)
         if (!strcmp(n->cfg.link[l].name, s->link)) {
@@ -760,12 +768,15 @@ static void fuse_and_tell(tw_node *n, double t)
 
 static void store_prediction(tw_node *n, uint32_t gtn, const tw_ground_ellipse *g)
 {
-  int k = -1;
-  for (int i = 0; i < n->n_preds && k < 0; i++)
+  size_t k = n->n_preds;
+  for (size_t i = 0; i < n->n_preds && k == n->n_preds; i++)
     if (n->preds[i].gtn == gtn)
       k = i;
-  if (k < 0)
-    k = n->n_preds < (int)(sizeof n->preds / sizeof n->preds[0]) ? n->n_preds++ : (int)(gtn % 256);
+  if (k == n->n_preds) {
+    if (tw__grow((void **)&n->preds, &n->cap_preds, n->n_preds + 1, sizeof *n->preds, 16) < 0)
+      return;
+    n->n_preds++;
+  }
   n->preds[k].gtn = gtn;
   n->preds[k].t = g->t_s;
   n->preds[k].g = *g;
@@ -894,11 +905,11 @@ static void track_marking(tw_node *n, const tw_system_track *s, char *out, size_
     char key[24];
     snprintf(key, sizeof key, "%s#%u", s->src[k].originator, s->src[k].local_id);
     const char *rel = !strcmp(s->src[k].originator, n->cfg.nation) ? n->relset : NULL;
-    for (int i = 0; i < n->n_marks && !rel; i++)
+    for (size_t i = 0; i < n->n_marks && !rel; i++)
       if (!strcmp(n->marks[i].key, key))
         rel = n->marks[i].rel;
-    if (!rel)
-      continue;
+    if (!rel) /* not known (restored from a recording): claim no more than that we hold it */
+      rel = n->cfg.nation;
     char these[TW_NODECFG_MAX_GROUP][TW_NODECFG_NATION_MAX];
     int m = 0;
     for (const char *p = rel; *p && m < TW_NODECFG_MAX_GROUP;) {
@@ -935,9 +946,11 @@ static void publish_state(tw_node *n, double t)
 {
   int web = tw__out_serving(n->out);
   json_t *root = web ? json_object() : NULL, *tracks = web ? json_array() : NULL;
-  if (web && (!root || !tracks)) {
+  json_t *hists = web ? json_array() : NULL; /* parallel to tracks */
+  if (web && (!root || !tracks || !hists)) {
     json_decref(root);
     json_decref(tracks);
+    json_decref(hists);
     return;
   }
   char buf[64];
@@ -1004,15 +1017,16 @@ static void publish_state(tw_node *n, double t)
       json_array_append_new(hj, json_pack("[f,f,f,f]", (double)p[0], (double)p[1], (double)p[2],
                                           (double)p[3]));
     }
-    json_array_append_new(tracks, json_pack("{s:s, s:s, s:o, s:f, s:f, s:f, s:f, s:s, s:s, s:f, s:o}",
+    json_array_append_new(tracks, json_pack("{s:s, s:s, s:o, s:f, s:f, s:f, s:f, s:s, s:s, s:f}",
         "id", id, "nation", s->src[0].originator, "sources", src, "lat", g.lat_rad / TW_DEG,
         "lon", g.lon_rad / TW_DEG, "alt_m", g.h_m, "speed_mps", speed, "phase", phase,
-        "marking", mark, "t_s", s->t_s, "history", hj));
+        "marking", mark, "t_s", s->t_s));
+    json_array_append_new(hists, hj);
   }
   if (!web)
     return;
   json_t *preds = json_array();
-  for (int i = 0; i < n->n_preds; i++) {
+  for (size_t i = 0; i < n->n_preds; i++) {
     const struct pred *p = &n->preds[i];
     int live = 0;
     for (int k = 0; k < tw_fusion_count(n->fus) && !live; k++)
@@ -1047,10 +1061,11 @@ static void publish_state(tw_node *n, double t)
     double heard = n->partner_heard[l]
                        ? (double)(n->partner_heard[l] - n->start_wall) * 1e-9 * n->speed : -1.0;
     int up = n->partner_heard[l] && wall - n->partner_heard[l] < 5 * TW_NS_PER_S;
-    json_array_append_new(partners, json_pack("{s:s, s:s, s:b, s:f, s:f}",
+    json_array_append_new(partners, json_pack("{s:s, s:s, s:b, s:f, s:f, s:I}",
         "nation", other_end(&n->cfg.link[l], n->cfg.nation), "link", n->cfg.link[l].name,
         "up", up, "last_heard_s", heard, "latency_ms",
-        n->partner_heard[l] ? n->partner_latency_ms[l] : -1.0));
+        n->partner_heard[l] ? n->partner_latency_ms[l] : -1.0, "received",
+        (json_int_t)n->link_received[l]));
   }
   iso_utc(buf, sizeof buf, n->scn.start);
   json_object_set_new(root, "node", json_string(n->cfg.nation));
@@ -1064,10 +1079,19 @@ static void publish_state(tw_node *n, double t)
   json_object_set_new(root, "alerts", tw__out_alerts_json(n->out, t));
   json_object_set_new(root, "partners", partners);
   json_object_set_new(root, "timeline", tw__out_timeline_json(n->out));
+  /* the stream gets the picture without the histories (a page keeps its own from successive
+   * states); /api/state gets them too, for a page that opens mid-flight */
+  char *sse = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9));
+  for (size_t i = 0; i < json_array_size(tracks); i++)
+    json_object_set(json_array_get(tracks, i), "history", json_array_get(hists, i));
   char *js = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9));
   json_decref(root);
-  if (js)
-    tw__out_set_state(n->out, js, strlen(js));
+  json_decref(hists);
+  if (js && sse)
+    tw__out_set_state(n->out, js, strlen(js), sse, strlen(sse));
+  else
+    free(js);
+  free(sse);
 }
 
 int tw_node_run(tw_node *n, volatile sig_atomic_t *stop)

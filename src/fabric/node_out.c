@@ -469,7 +469,7 @@ json_t *tw__out_alerts_json(tw__out *o, double t)
 
 /* --- web state, timeline, CoT ----------------------------------------------------------------- */
 
-void tw__out_set_state(tw__out *o, char *json, size_t len)
+void tw__out_set_state(tw__out *o, char *json, size_t len, const char *sse, size_t sse_len)
 {
   if (!o || !json) {
     free(json);
@@ -481,7 +481,7 @@ void tw__out_set_state(tw__out *o, char *json, size_t len)
   o->state_len = len;
   pthread_mutex_unlock(&o->mu);
   if (o->web)
-    tw_web_publish(o->web, "state", json, len); /* the server copies what it queues */
+    tw_web_publish(o->web, "state", sse, sse_len); /* the server copies what it queues */
 }
 
 void tw__out_timeline(tw__out *o, double t, const char *text)

@@ -53,8 +53,9 @@ int tw__out_tick(tw__out *o, double t, tw__out_event *ev, int max);
 
 /* The current alerts as a JSON array per docs/web-api.md (new reference). */
 json_t *tw__out_alerts_json(tw__out *o, double t);
-/* Replace the state document (takes the string, malloc'd) and send it to SSE clients. */
-void tw__out_set_state(tw__out *o, char *json, size_t len);
+/* Replace the state document (takes json, malloc'd) and send sse (the same without the track
+ * histories) to SSE clients. */
+void tw__out_set_state(tw__out *o, char *json, size_t len, const char *sse, size_t sse_len);
 /* A timeline line: kept (the last 200) and sent to SSE clients. */
 void tw__out_timeline(tw__out *o, double t, const char *text);
 json_t *tw__out_timeline_json(tw__out *o);

@@ -36,6 +36,7 @@ done
 
 # the browser, during the flight (Hokkaido is overflown at T+399 s: 20 s of wall time at 20x)
 shots=${TW_WEB_SHOTS:-$here/build/web-shots}
+rm -rf "$shots/jpn" "$shots/kor" # this run's screenshots only
 e2e_pids=()
 if command -v node >/dev/null && [[ -x /usr/bin/chromium && -d $here/web/node_modules/playwright-core ]]; then
   node "$here/tests/web/e2e.mjs" --url "$jpn/" --shots "$shots/jpn" --expect-areas JP-02,JP-01 \
