@@ -45,6 +45,7 @@ async function waitHttp(url, ms) {
 }
 
 let child = null, tmp = null, serverKind = 'given';
+const rssSamples = []; // web_load's memory, once a second
 let url = opt.url;
 if (!url) {
   tmp = mkdtempSync(join(tmpdir(), 'tw-web-'));
@@ -54,7 +55,17 @@ if (!url) {
   if (existsSync(webLoad)) {
     serverKind = 'web_load';
     child = spawn(webLoad, ['--port', String(port), '--root', tmp, '--tracks', String(NT),
-      '--seconds', String(SECONDS + 60), '--areas', join(ROOT, 'data/areas.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+      '--seconds', String(SECONDS + 60), '--areas', join(ROOT, 'data/areas.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // its once-a-second {"t","rss_kb",...} lines: the daemon's memory while the page keeps up
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        try { const j = JSON.parse(line); if (typeof j.rss_kb === 'number') rssSamples.push({ t: Date.now(), kb: j.rss_kb, queued: j.sse_queued_bytes }); } catch { /* the banner */ }
+      }
+    });
   } else {
     serverKind = 'mock_server';
     child = spawn(process.execPath, [join(ROOT, 'tests/web/mock_server.mjs'), '--root', tmp, '--port', String(port),
@@ -84,6 +95,7 @@ try {
   await page.waitForFunction((n) => window.twStats && window.twStats.tracksDrawn >= Math.min(n, 1) && document.querySelectorAll('#tracks li').length >= n * 0.9, NT, { timeout: 60000 });
 } catch { console.error('web_frames: the page never showed the tracks'); }
 await page.waitForTimeout(+opt.warmup * 1000);
+const measureFrom = Date.now();
 const start = await page.evaluate(() => ({ renders: window.twStats.renders ?? window.twStats.frames.length, raf: window.__raf.length, states: window.twStats.states }));
 await page.waitForTimeout(SECONDS * 1000);
 const end = await page.evaluate((s) => {
@@ -108,9 +120,16 @@ const r = {
 };
 r.ratio_median_to_budget = +(r.render_ms.median / BUDGET).toFixed(3);
 r.ratio_p95_to_budget = +(r.render_ms.p95 / BUDGET).toFixed(3);
+const during = rssSamples.filter((x) => x.t >= measureFrom);
+if (during.length >= 2) {
+  r.server_rss_kb = { first: during[0].kb, last: during[during.length - 1].kb, max: Math.max(...during.map((x) => x.kb)) };
+  r.server_rss_growth = +(r.server_rss_kb.last / r.server_rss_kb.first).toFixed(3);
+  r.server_sse_queued_max_bytes = Math.max(...during.map((x) => x.queued ?? 0));
+}
 r.pass = r.render_ms.median < BUDGET && end.tracksDrawn > 0 && errors.length === 0;
 console.log(`server ${serverKind}, ${r.tracks_drawn} tracks drawn (${r.tracks_listed} listed), ${r.states_received} states in ${SECONDS} s, ${r.renders} renders`);
 console.log(`render   median ${r.render_ms.median} ms  p95 ${r.render_ms.p95} ms  max ${r.render_ms.max} ms  (median/budget ${r.ratio_median_to_budget}, p95/budget ${r.ratio_p95_to_budget}, budget ${BUDGET} ms)`);
 console.log(`rAF      median ${r.raf_interval_ms.median} ms  p95 ${r.raf_interval_ms.p95} ms  max ${r.raf_interval_ms.max} ms  (${r.raf_interval_ms.samples} intervals)`);
+if (r.server_rss_kb) console.log(`server   RSS ${r.server_rss_kb.first} -> ${r.server_rss_kb.last} kB over the measurement (x${r.server_rss_growth}), SSE queued at most ${r.server_sse_queued_max_bytes} bytes`);
 console.log(JSON.stringify(r));
 process.exit(r.pass ? 0 : 1);
