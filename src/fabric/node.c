@@ -945,6 +945,8 @@ static void iso_utc(char *buf, size_t len, tw_time_ns t) { tw_time_format(buf, l
 static void publish_state(tw_node *n, double t)
 {
   int web = tw__out_serving(n->out);
+  if (!web && !tw__out_has_tak(n->out))
+    return; /* nobody to tell */
   json_t *root = web ? json_object() : NULL, *tracks = web ? json_array() : NULL;
   json_t *hists = web ? json_array() : NULL; /* parallel to tracks */
   if (web && (!root || !tracks || !hists)) {

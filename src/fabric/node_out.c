@@ -342,6 +342,7 @@ void tw__out_close(tw__out *o)
 
 int tw__out_http_port(const tw__out *o) { return o && o->web ? tw_web_port(o->web) : 0; }
 int tw__out_serving(const tw__out *o) { return o && o->web; }
+int tw__out_has_tak(const tw__out *o) { return o && o->n_tak > 0; }
 
 /* --- warnings --------------------------------------------------------------------------------- */
 

@@ -64,5 +64,7 @@ void tw__out_cot(tw__out *o, const tw_cot_event *e);
 /* The web server's port (0: not serving). */
 int tw__out_http_port(const tw__out *o);
 int tw__out_serving(const tw__out *o);
+/* 1 when CoT goes to at least one TAK client. */
+int tw__out_has_tak(const tw__out *o);
 
 #endif
