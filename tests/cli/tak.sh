@@ -2,7 +2,8 @@
 # tak.sh TRIWATCH - CoT over the network in TAK protocol: for UDP and TCP, versions 0 and 1,
 # tak_send sends one launch's events (launch point, track, impact ellipse) through tw_takout to
 # tak_client, our TAK client stand-in on 127.0.0.1, which must print all three with their types
-# and releasability. A malformed message sent first must give an error line and not stop it.
+# and releasability. A malformed message sent first must give an error line and not stop it. Then
+# triwatchd --tak: the node sends its own tracks to the stand-in.
 # Tools from $TW_TAK_CLIENT and $TW_TAK_SEND (set by ctest); exit 77 when they are missing.
 set -u
 client=${TW_TAK_CLIENT:-}
@@ -55,6 +56,45 @@ for proto in udp tcp; do
       || bad "$tag: launch time or place wrong: $(head -1 "$out")"
   done
 done
+
+# the node itself: triwatchd --tak sends its tracks' CoT to the stand-in (one JPN node alone, no
+# security, the Hwasong-12 at 100x: JPN's own radars track it from T+130 s)
+daemon=$(dirname "${1:-}")/triwatchd
+here=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ -x $daemon ]]; then
+  cat >"$tmp/jpn.yaml" <<EOC
+nation: JPN
+domain: 51
+group: [USA, JPN]
+topology: hub
+hub: USA
+insecure: true
+data: $tmp
+address: 127.0.0.1
+peers: [127.0.0.1]
+sensors:
+  source: simulate
+  scenario: $here/data/scenarios/hwasong12-2022-10-04.yaml
+  speed: 100
+EOC
+  "$client" --udp 0 --version 1 --count 2 --timeout 30 >"$tmp/node.out" 2>"$tmp/node.err" &
+  pid=$!
+  port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$tmp/node.err")
+    [[ -n $port ]] && break
+    sleep 0.05
+  done
+  "$daemon" --config "$tmp/jpn.yaml" --duration 300 --areas none --tak udp:$port:v1 \
+    >"$tmp/node.tl" 2>"$tmp/node.log"
+  [[ $? -eq 0 ]] && ok || bad "triwatchd --tak failed: $(tail -3 "$tmp/node.log")"
+  wait $pid && ok || bad "the stand-in did not get two events from triwatchd: $(cat "$tmp/node.err")"
+  grep -q '"uid":"triwatch.JPN.track.[0-9]*","type":"a-h-A-M-B"' "$tmp/node.out" && ok \
+    || bad "no track event from the node: $(head -2 "$tmp/node.out")"
+  grep -q '"access":"REL TO JPN' "$tmp/node.out" && ok || bad "node's CoT access lacks its marking"
+else
+  echo "note: no triwatchd beside $1: the node's own CoT not tested"
+fi
 
 echo "$passes passed, $fails failed"
 [[ $fails -eq 0 ]]
