@@ -58,8 +58,8 @@ static int dashed_words_ok(const char *z, int first_one_char)
   }
   if (run == 0 || (nword == 0 && first_one_char && run != 1))
     return 0;
-  if (*z == ';')
-    return !first_one_char && strchr(z + 1, ';') == NULL;
+  if (*z == ';') /* the free text after ';' must still be XML text */
+    return !first_one_char && strchr(z + 1, ';') == NULL && tw__xml_text_ok(z + 1);
   return 1;
 }
 
@@ -77,7 +77,8 @@ int tw__cot_event_ok(const tw_cot_event *e)
       !memchr(e->link_type, 0, sizeof e->link_type) ||
       !memchr(e->link_relation, 0, sizeof e->link_relation))
     return 0;
-  if (!e->uid[0] || !tw__xml_text_ok(e->uid) || !tw__xml_text_ok(e->access) || !tw__xml_text_ok(e->remarks))
+  if (!e->uid[0] || !tw__xml_text_ok(e->uid) || !tw__xml_text_ok(e->access) ||
+      !tw__xml_text_ok(e->remarks))
     return 0;
   if (!dashed_words_ok(e->type, 0) || !dashed_words_ok(e->how, 1))
     return 0;
@@ -213,8 +214,9 @@ int tw__cot_detail_xml_write(char *buf, size_t n, const tw_cot_event *e)
   if (!buf || !e || n == 0)
     return TW_EINVAL;
   if (!tw__xml_text_ok(e->remarks) ||
-      ((e->flags & TW_COT_HAS_LINK) && (!tw__xml_text_ok(e->link_uid) || !tw__xml_text_ok(e->link_type) ||
-                                         !tw__xml_text_ok(e->link_relation))))
+      ((e->flags & TW_COT_HAS_LINK) &&
+       (!tw__xml_text_ok(e->link_uid) || !tw__xml_text_ok(e->link_type) ||
+        !tw__xml_text_ok(e->link_relation))))
     return TW_EINVAL;
   if (!(b = xmlBufferCreate()))
     goto err_buffer;

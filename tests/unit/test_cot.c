@@ -150,6 +150,7 @@ static void test_write_rejects(void **state)
   REJECT(strcpy(e.type, "b-d-"), TW_EINVAL);
   REJECT(strcpy(e.type, "b d"), TW_EINVAL);
   REJECT(strcpy(e.type, "a;b;c"), TW_EINVAL);
+  REJECT(strcpy(e.type, "a-h-A;\xcd\x22"), TW_EINVAL); /* suffix not UTF-8: found by fuzz_cot */
   REJECT(strcpy(e.how, "mg-g"), TW_EINVAL);
   REJECT(e.lat_deg = 90.5, TW_EINVAL);
   REJECT(e.lon_deg = -181, TW_EINVAL);
