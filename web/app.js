@@ -584,13 +584,7 @@ function drawBasemap() {
 }
 
 function ringPath(p, r, S, Tx, Ty) {
-  const { xs, ys } = r;
-  let started = false;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i] * S + Tx, y = ys[i] * S + Ty;
-    if (!isFinite(x)) { started = false; continue; }
-    if (!started) { p.moveTo(x, y); started = true; } else p.lineTo(x, y);
-  }
+  linePath(p, r, S, Tx, Ty);
   p.closePath();
 }
 const placed = [];
